@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+# PW locks: harness entry points.  Each target runs one script in scripts/.
+# The two commands a new machine needs: "make demo" and "make test".
+
+V ?= x86-pw
+ARGS ?=
+ARCH ?= um
+
+.PHONY: demo test setup reapply export build boot kunit checkpatch series bisect
+
+demo:		## build the patched kernel, boot it with an isolated CPU, summarise
+	scripts/demo.sh
+test:		## the whole test matrix, ending in "N passed, N failed, N skipped"
+	scripts/test.sh
+setup:		## packages, verified base, kernel tree at linux/ with patches/ applied
+	scripts/setup.sh
+reapply:	## reset linux/ (branch pwlocks) to base + patches/
+	scripts/setup.sh --reapply
+export:		## linux/ commits -> patches/ (git format-patch)
+	scripts/export.sh
+build: setup	## one variant: make build V=x86-pw-lockdep
+	scripts/build.sh $(V)
+boot: build	## one boot: make boot V=x86-pw ARGS="pwlocks=1 pwtest=smoke"
+	scripts/boot.sh $(V) $(ARGS)
+kunit: setup	## KUnit: make kunit ARCH=um|x86_64 ARGS=pwlocks=1
+	scripts/kunit.sh $(ARCH) $(ARGS)
+checkpatch:	## checkpatch.pl --strict on every patch
+	scripts/checkpatch.sh
+series:	setup	## git am + export round trip
+	scripts/check-series.sh
+bisect: setup	## every patch builds on its own
+	scripts/build-each.sh $(V)

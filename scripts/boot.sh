@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# boot.sh VARIANT [KERNEL ARGS...] - boot build/VARIANT under QEMU (TCG, 4 CPUs)
+# with the test initramfs, wait for the guest's completion marker and fail on
+# any kernel report in the console log.  pwtest=<tests> in the arguments picks
+# the guest tests (default: smoke).  Log: build/logs/VARIANT/<args>.log
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:?usage: boot.sh VARIANT [KERNEL ARGS...]}; shift
+args="$*"
+timeout=${BOOT_TIMEOUT:-180}
+kernel=$BUILD/$variant/arch/x86/boot/bzImage
+[ -f "$kernel" ] || die "no kernel for $variant: run scripts/build.sh $variant"
+"$REPO/scripts/mkinitramfs.sh"
+
+slug=$(echo "${args:-default}" | tr -c 'A-Za-z0-9=,.\n-' _)
+log=$BUILD/logs/$variant/$slug.log
+mkdir -p "$(dirname "$log")"
+
+# Reports that fail a boot: warnings, bugs, lockdep, context checks, hangs.
+BAD='WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:|'\
+'sleeping function called from invalid context|DEBUG_LOCKS_WARN_ON|'\
+'possible (recursive|circular) locking|inconsistent lock state|'\
+'turning off the locking correctness validator|blocked for more than|'\
+'rcu.*detected stalls|soft lockup|hard LOCKUP'
+
+start=$(date +%s.%N)
+timeout --foreground "$timeout" qemu-system-x86_64 \
+	-accel tcg,thread=multi -smp 4 -m 1G -nodefaults -display none \
+	-no-reboot -serial "file:$log" \
+	-kernel "$kernel" -initrd "$BUILD/initramfs.cpio" \
+	-append "console=ttyS0 panic=-1 oops=panic $args" || true
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+mode=$(sed -n 's/^PWTEST: pwlocks mode: //p' "$log" | tr -d '\r')
+
+fail=
+if grep -qE "$BAD" "$log"; then
+	fail="kernel report in console log"
+	grep -nE -B3 -A25 "$BAD" "$log" | head -60 >&2
+elif ! grep -q 'PWTEST-DONE' "$log"; then
+	fail="no completion marker within ${timeout}s"
+	tail -30 "$log" >&2
+elif ! grep -q 'PWTEST-DONE rc=0' "$log"; then
+	fail="guest test failed: $(grep 'PWTEST: FAIL' "$log" | tr -d '\r' | xargs)"
+	grep -E '^PWTEST|FAIL|error' "$log" | tail -30 >&2
+fi
+printf 'boot %-16s %-44s %s (%.0fs, mode: %s) log: %s\n' "$variant" "[${args:-default}]" \
+	"${fail:+FAIL: }${fail:-ok}" "$secs" "${mode:-?}" "${log#"$REPO"/}"
+[ -z "$fail" ]

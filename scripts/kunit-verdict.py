@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""kunit-verdict.py JSON SUITE... - judge a kunit.py --json result.
+
+Passes only if the run produced results, nothing failed or crashed, and every
+named suite is present with at least one case and every case passed.  Prints
+one line per run: the label, suites and case counts.
+"""
+import json
+import os
+import sys
+
+
+def walk(group):
+    yield group
+    for sub in group.get('sub_groups', []):
+        yield from walk(sub)
+
+
+def main():
+    path, expected = sys.argv[1], sys.argv[2:]
+    label = os.path.basename(path).removesuffix('.json')
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        print(f'kunit {label}: FAIL (no results: kernel crashed or did not boot)')
+        return 1
+    with open(path) as f:
+        top = json.load(f)
+    suites = {g['name']: g for g in walk(top) if g is not top}
+    errors = []
+    for name in expected:
+        if name not in suites:
+            errors.append(f'suite {name} missing')
+    cases = passed = 0
+    for name, group in suites.items():
+        for case in group.get('test_cases', []):
+            cases += 1
+            if case['status'] == 'PASS':
+                passed += 1
+            elif case['status'] != 'SKIP' or name in expected:
+                errors.append(f"{name}.{case['name']}: {case['status']}")
+        if name in expected and not group.get('test_cases'):
+            errors.append(f'suite {name} ran no cases')
+    verdict = 'ok' if not errors else 'FAIL (' + '; '.join(errors) + ')'
+    print(f'kunit {label}: {verdict}; {len(suites)} suites, {passed}/{cases} cases passed')
+    return 0 if not errors else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

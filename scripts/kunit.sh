@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kunit.sh ARCH [KERNEL ARG...] - build KUnit (configs/kunit.config) with the
+# kernel's kunit.py for ARCH (um: UML with 4 CPUs; x86_64: QEMU TCG with 4
+# CPUs), boot it with the given kernel arguments and judge the results: every
+# expected suite must have run and every case passed.
+. "$(dirname "$0")/lib.sh"
+
+arch=${1:?usage: kunit.sh um|x86_64 [KERNEL ARG...]}; shift
+case $arch in
+um)	out=$BUILD/um-kunit; run=(--kernel_args seccomp=on --kernel_args ncpus=4) ;;
+x86_64)	out=$BUILD/x86-kunit; run=(--qemu_args "-smp 4")
+	export PATH=$REPO/scripts/qemu-tcg:$PATH ;;
+*)	die "unknown KUnit arch '$arch'" ;;
+esac
+mkdir -p "$out" "$BUILD/logs/kunit"
+
+# Drop symbols the tree does not define yet, with their expectations.
+kunitconfig=$out.kunitconfig expect=()
+: > "$kunitconfig"
+suite=
+while read -r line; do
+	case $line in
+	"# expect: "*)	suite=${line#\# expect: }; continue ;;
+	CONFIG_*)	sym=${line%%=*}
+		if git -C "$TREE" grep -qE "^(menu)?config ${sym#CONFIG_}\$" -- '*Kconfig*'; then
+			echo "$line" >> "$kunitconfig"
+			[ -z "$suite" ] || expect+=("$suite")
+		else
+			echo "note: $sym is not defined in this tree (skipped)" >&2
+		fi
+		suite= ;;
+	esac
+done < "$REPO/configs/kunit.config"
+
+kunit() {
+	(cd "$TREE" && python3 tools/testing/kunit/kunit.py "$@" --arch="$arch" \
+		--build_dir="$out")
+}
+
+log "building KUnit for $arch"
+kunit build --kunitconfig="$kunitconfig" --make_options CC="ccache gcc" \
+	--jobs="$JOBS" > "$out/build.log" 2>&1 ||
+	{ tail -40 "$out/build.log" >&2; die "KUnit build for $arch failed"; }
+
+name=$arch-$(echo "${*:-default}" | tr -c 'A-Za-z0-9=,.\n-' _)
+json=$BUILD/logs/kunit/$name.json
+kargs=()
+for a in "$@"; do kargs+=(--kernel_args "$a"); done
+rm -f "$json"
+kunit exec "${run[@]}" "${kargs[@]}" --timeout=600 --json="$json" \
+	> "$BUILD/logs/kunit/$name.log" 2>&1 || true
+if ! "$REPO/scripts/kunit-verdict.py" "$json" "${expect[@]}"; then
+	grep -E 'not ok|FAILED|Expected|crashed|error' "$BUILD/logs/kunit/$name.log" | head -30 >&2
+	echo "log: build/logs/kunit/$name.log"
+	exit 1
+fi

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the harness scripts; sourced, never run.
+#
+# Layout:  $REPO/patches        the series (the product)
+#          $REPO/linux          git-ignored kernel working tree (or $KERNEL_SRC)
+#          $REPO/build/<name>   git-ignored O= build and run directories
+#          $PW_CACHE            downloads, pristine base repo, ccache (outside the clone)
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PW_CACHE=${PW_CACHE:-$HOME/.cache/pwlocks}
+TREE=${PW_TREE:-${KERNEL_SRC:-$REPO/linux}}
+BUILD=${PW_BUILD:-$REPO/build}
+BASE_TAG=pwlocks-base
+BRANCH=${PW_BRANCH:-pwlocks}
+JOBS=${JOBS:-$(nproc)}
+
+export CCACHE_DIR=${CCACHE_DIR:-$PW_CACHE/ccache}
+export CCACHE_BASEDIR=$REPO
+export CCACHE_NOHASHDIR=1
+export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+
+die() { echo "error: $*" >&2; exit 1; }
+log() { echo "==> $*" >&2; }
+
+# Kernel make for an out-of-tree variant directory.
+kmake() {
+	local out=$1; shift
+	make -C "$TREE" O="$out" CC="ccache gcc" -j"$JOBS" -s "$@"
+}
+
+# A second worktree of the kernel tree for checks that must not touch the
+# developer's checkout (round trip, bisect builds); created on first use.
+scratch_tree() {
+	local wt=$BUILD/scratch/linux
+	[ -e "$wt/.git" ] || git -C "$TREE" worktree add -q --detach "$wt" "$BASE_TAG"
+	echo "$wt"
+}

@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh - build build/initramfs.cpio: busybox-static, guest/init, the
+# guest's shell tests and its C programs compiled statically.
+. "$(dirname "$0")/lib.sh"
+
+out=$BUILD/initramfs.cpio
+root=$BUILD/initramfs
+if [ -f "$out" ] && [ -z "$(find "$REPO/guest" "$0" -type f -newer "$out")" ]; then
+	exit 0
+fi
+
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp}
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(busybox --list); do
+	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+done
+install -m 755 "$REPO/guest/init" "$root/init"
+for t in "$REPO"/guest/pwtest-*; do
+	case $t in
+	*.c)	gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/$(basename "$t" .c)" "$t" ;;
+	*)	install -m 755 "$t" "$root/bin/" ;;
+	esac
+done
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out.tmp"
+mv "$out.tmp" "$out"

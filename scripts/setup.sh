@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# setup.sh - make this machine ready: packages, the verified base, and a kernel
+# working tree with patches/ applied by git am.  Idempotent; cheap when done.
+#
+#   scripts/setup.sh            set up (or check) the working tree
+#   scripts/setup.sh --reapply  reset the working tree branch to base + patches/
+#
+# Environment:
+#   KERNEL_SRC=<git checkout of Linux 7.3>  apply on branch "pwlocks" there
+#   BASE_DEB=<linux-source-7.3 .deb>        use this .deb instead of downloading
+#   BASE_TARBALL=<linux-source-7.3.tar.xz>  use this tarball (not sha-verifiable)
+. "$(dirname "$0")/lib.sh"
+
+BASE_PKG=linux-source-7.3
+BASE_VERSION=7.3.4-1~bpo13+1
+BASE_SUITE=trixie-backports
+BASE_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
+BASE_GIT=$PW_CACHE/base.git
+
+PACKAGES="build-essential bc bison flex cpio kmod rsync libelf-dev libssl-dev
+	  python3 xz-utils ccache qemu-system-x86 busybox-static"
+
+install_packages() {
+	local p missing=
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return
+	log "installing Debian packages:$missing"
+	local sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends $missing >/dev/null
+}
+
+# Download the pinned .deb through a private sources list and state dir.
+fetch_deb() {
+	local deb=$PW_CACHE/deb/${BASE_PKG}_${BASE_VERSION/:/%3a}_all.deb
+	local apt=$PW_CACHE/apt
+	if [ ! -f "$deb" ]; then
+		log "fetching $BASE_PKG $BASE_VERSION from Debian $BASE_SUITE"
+		mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$PW_CACHE/deb"
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]" \
+		     "http://deb.debian.org/debian $BASE_SUITE main" > "$apt/sources.list"
+		local opts=(-o Dir::Etc::sourcelist="$apt/sources.list"
+			    -o Dir::Etc::sourceparts=/dev/null
+			    -o Dir::State::Lists="$apt/lists"
+			    -o Dir::State::status=/dev/null
+			    -o Dir::Cache="$apt" -o APT::Sandbox::User=root)
+		if ! apt-get "${opts[@]}" -qq update ||
+		   ! (cd "$PW_CACHE/deb" &&
+		      apt-get "${opts[@]}" -qq download "$BASE_PKG=$BASE_VERSION"); then
+			die "cannot download $BASE_PKG=$BASE_VERSION from $BASE_SUITE (gone from" \
+			    "the archive or no network). Point the harness at a copy:" \
+			    "BASE_DEB=/path/${BASE_PKG}_${BASE_VERSION}_all.deb," \
+			    "BASE_TARBALL=/path/linux-source-7.3.tar.xz, or" \
+			    "KERNEL_SRC=/path/to/linux-7.3-git-checkout"
+		fi
+	fi
+	echo "$deb"
+}
+
+verify_deb() {
+	echo "$BASE_SHA256  $1" | sha256sum -c --quiet - ||
+		die "$1: sha256 mismatch, expected $BASE_SHA256"
+}
+
+# The pristine base as a single deterministic root commit, so every machine
+# gets the same base-commit id in patches/.
+make_base_git() {
+	git --git-dir="$BASE_GIT" rev-parse -q --verify refs/heads/base &>/dev/null && return
+	local tarball=${BASE_TARBALL:-} tmp
+	tmp=$(mktemp -d "$PW_CACHE/extract.XXXXXX")
+	if [ -z "$tarball" ]; then
+		local deb=${BASE_DEB:-$(fetch_deb)}
+		verify_deb "$deb"
+		dpkg-deb -x "$deb" "$tmp/deb"
+		tarball=$tmp/deb/usr/src/$BASE_PKG.tar.xz
+	else
+		log "using $tarball (sha256 $(sha256sum < "$tarball" | cut -d' ' -f1)), not verified"
+	fi
+	log "extracting and committing the base (once per machine)"
+	mkdir "$tmp/src"
+	tar -xJf "$tarball" -C "$tmp/src" --strip-components=1
+	[ -f "$tmp/src/MAINTAINERS" ] || die "$tarball is not a kernel source tarball"
+	# Debian's packaging block ("/*") would ignore the whole tree.
+	sed -i '/^# Debian packaging/,$d' "$tmp/src/.gitignore"
+	sed -i -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$tmp/src/.gitignore"
+	sed -i '${/^#$/d}' "$tmp/src/.gitignore"
+	rm -rf "$BASE_GIT.new"
+	git init -q --bare "$BASE_GIT.new"
+	(
+		export GIT_DIR=$BASE_GIT.new GIT_WORK_TREE=$tmp/src
+		export GIT_AUTHOR_NAME="Debian Kernel Team" GIT_COMMITTER_NAME="Debian Kernel Team"
+		export GIT_AUTHOR_EMAIL=debian-kernel@lists.debian.org
+		export GIT_COMMITTER_EMAIL=debian-kernel@lists.debian.org
+		export GIT_AUTHOR_DATE="2026-11-01T00:00:00Z" GIT_COMMITTER_DATE="2026-11-01T00:00:00Z"
+		git add -A -f .
+		git commit -q -m "Linux 7.3.4 ($BASE_PKG $BASE_VERSION)"
+		git branch -m base
+	)
+	rm -rf "$tmp"
+	mv "$BASE_GIT.new" "$BASE_GIT"
+}
+
+series() { ls "$REPO"/patches/0*.patch 2>/dev/null | grep -v '/0000-cover-letter.patch$' || true; }
+
+patch_ids_of_series() {
+	local p
+	for p in $(series); do git patch-id --stable < "$p" | cut -d' ' -f1; done
+}
+
+patch_ids_of_tree() {
+	local c
+	for c in $(git -C "$TREE" rev-list --reverse "$BASE_TAG..HEAD"); do
+		git -C "$TREE" show "$c" | git patch-id --stable | cut -d' ' -f1
+	done
+}
+
+apply_series() {
+	local p
+	git -C "$TREE" checkout -q -B "$BRANCH" "$BASE_TAG"
+	for p in $(series); do
+		git -C "$TREE" am -q --keep-cr "$p" ||
+			die "$(basename "$p") does not apply to the base: fix it in $TREE" \
+			    "(git am --show-current-patch; git am --abort) and re-export"
+	done
+	log "applied $(series | wc -l) patch(es) on $BASE_TAG in $TREE"
+}
+
+make_tree() {
+	if [ -n "${KERNEL_SRC:-}" ]; then
+		git -C "$TREE" rev-parse -q --verify HEAD >/dev/null ||
+			die "KERNEL_SRC=$TREE is not a git checkout"
+		grep -q '^PATCHLEVEL = 3$' "$TREE/Makefile" ||
+			die "KERNEL_SRC=$TREE is not Linux 7.3"
+		git -C "$TREE" rev-parse -q --verify "$BASE_TAG" >/dev/null ||
+			git -C "$TREE" tag "$BASE_TAG" "${KERNEL_BASE:-HEAD}"
+	elif [ ! -d "$TREE/.git" ]; then
+		log "creating working tree $TREE"
+		git clone -q -b base "$BASE_GIT" "$TREE"
+		git -C "$TREE" tag "$BASE_TAG"
+		git -C "$TREE" remote remove origin
+	fi
+}
+
+reapply=0
+[ "${1:-}" = --reapply ] && reapply=1
+
+install_packages
+[ -n "${KERNEL_SRC:-}" ] || make_base_git
+make_tree
+
+if ! git -C "$TREE" rev-parse -q --verify "refs/heads/$BRANCH" >/dev/null; then
+	apply_series
+elif [ "$(patch_ids_of_tree)" != "$(patch_ids_of_series)" ]; then
+	[ -z "$(git -C "$TREE" status --porcelain -uno)" ] ||
+		die "$TREE has uncommitted changes; commit and 'make export', or discard them"
+	[ $reapply = 1 ] ||
+		die "$TREE ($BRANCH) differs from patches/: 'make export' saves the tree's" \
+		    "commits to patches/, 'make reapply' resets the tree to patches/"
+	apply_series
+fi
