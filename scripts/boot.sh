@@ -18,13 +18,6 @@ slug=$(echo "${args:-default}" | tr -c 'A-Za-z0-9=,.\n-' _)
 log=$BUILD/logs/$variant/$slug.log
 mkdir -p "$(dirname "$log")"
 
-# Reports that fail a boot: warnings, bugs, lockdep, context checks, hangs.
-BAD='WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:|'\
-'sleeping function called from invalid context|DEBUG_LOCKS_WARN_ON|'\
-'possible (recursive|circular) locking|inconsistent lock state|'\
-'turning off the locking correctness validator|blocked for more than|'\
-'rcu.*detected stalls|soft lockup|hard LOCKUP'
-
 start=$(date +%s.%N)
 timeout --foreground "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread=multi -smp 4 -m 1G -nodefaults -display none \
@@ -35,9 +28,9 @@ secs=$(echo "$(date +%s.%N) - $start" | bc)
 mode=$(sed -n 's/^PWTEST: pwlocks mode: //p' "$log" | tr -d '\r')
 
 fail=
-if grep -qE "$BAD" "$log"; then
+if grep -qE "$KERNEL_BAD" "$log"; then
 	fail="kernel report in console log"
-	grep -nE -B3 -A25 "$BAD" "$log" | head -60 >&2
+	grep -nE -B3 -A25 "$KERNEL_BAD" "$log" | head -60 >&2
 elif ! grep -q 'PWTEST-DONE' "$log"; then
 	fail="no completion marker within ${timeout}s"
 	tail -30 "$log" >&2

@@ -18,7 +18,8 @@ for p in "$REPO"/patches/0*.patch; do
 		# shellcheck disable=SC2254
 		case $name in $glob) ignore="$ignore,$type" ;; esac
 	done < <(grep -v '^#' "$allow" 2>/dev/null | grep .)
-	if ! out=$(cd "$TREE" && scripts/checkpatch.pl --strict --show-types --terse \
+	# /usr/bin first: spdxcheck.py needs Debian's python3 with python3-ply.
+	if ! out=$(cd "$TREE" && PATH=/usr/bin:$PATH scripts/checkpatch.pl --strict --show-types --terse \
 			--no-summary ${ignore:+--ignore "${ignore#,}"} "$p"); then
 		rc=1
 	fi

@@ -45,14 +45,20 @@ kunit build --kunitconfig="$kunitconfig" --make_options CC="ccache gcc" \
 	{ tail -40 "$out/build.log" >&2; die "KUnit build for $arch failed"; }
 
 name=$arch-$(echo "${*:-default}" | tr -c 'A-Za-z0-9=,.\n-' _)
+raw=$BUILD/logs/kunit/$name.log
 json=$BUILD/logs/kunit/$name.json
 kargs=()
 for a in "$@"; do kargs+=(--kernel_args "$a"); done
 rm -f "$json"
-kunit exec "${run[@]}" "${kargs[@]}" --timeout=600 --json="$json" \
-	> "$BUILD/logs/kunit/$name.log" 2>&1 || true
+kunit exec "${run[@]}" "${kargs[@]}" --timeout=600 --raw_output=all > "$raw" 2>&1 || true
+(cd "$TREE" && python3 tools/testing/kunit/kunit.py parse --json="$json" "$raw") > /dev/null 2>&1 || true
+if grep -qE "$KERNEL_BAD" "$raw"; then
+	grep -nE -B3 -A25 "$KERNEL_BAD" "$raw" | head -60 >&2
+	echo "kunit $name: FAIL (kernel report in the log: build/logs/kunit/$name.log)"
+	exit 1
+fi
 if ! "$REPO/scripts/kunit-verdict.py" "$json" "${expect[@]}"; then
-	grep -E 'not ok|FAILED|Expected|crashed|error' "$BUILD/logs/kunit/$name.log" | head -30 >&2
+	grep -E 'not ok|Expected|crashed|error' "$raw" | head -30 >&2
 	echo "log: build/logs/kunit/$name.log"
 	exit 1
 fi

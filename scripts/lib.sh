@@ -25,6 +25,14 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
 die() { echo "error: $*" >&2; exit 1; }
 log() { echo "==> $*" >&2; }
 
+# Kernel reports that fail a test run: warnings, bugs, lockdep, context
+# checks, hangs, stalls.
+KERNEL_BAD='WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:|'\
+'sleeping function called from invalid context|DEBUG_LOCKS_WARN_ON|'\
+'possible (recursive|circular) locking|inconsistent lock state|'\
+'turning off the locking correctness validator|blocked for more than|'\
+'rcu.*detected stalls|soft lockup|hard LOCKUP'
+
 # Kernel make for an out-of-tree variant directory.
 kmake() {
 	local out=$1; shift

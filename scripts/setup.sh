@@ -20,7 +20,8 @@ BASE_SHA256=703e369ddd4cce971452f5a593ee55df3a5c10c83caf0fa0df039633ed181ee3
 BASE_GIT=$PW_CACHE/base.git
 
 PACKAGES="build-essential bc bison flex cpio kmod rsync libelf-dev libssl-dev
-	  python3 xz-utils ccache qemu-system-x86 busybox-static"
+	  python3 python3-ply python3-git xz-utils ccache qemu-system-x86
+	  busybox-static"
 
 install_packages() {
 	local p missing=

@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cost-disasm.sh VARIANT... - compile bench/pw_cost.c with the exact flags of
+# each built variant (taken from kbuild's saved command for kernel/fork.o)
+# and print the disassembly of its local_lock and pw_lock_local callers.
+. "$(dirname "$0")/lib.sh"
+
+[ $# -gt 0 ] || set -- x86-nopw x86-pw
+for variant in "$@"; do
+	out=$BUILD/$variant
+	cmd=$(sed -n 's/^savedcmd_kernel\/fork.o := //p' "$out/kernel/.fork.o.cmd" 2>/dev/null) ||
+		true
+	[ -n "$cmd" ] || die "$variant: build it first (scripts/build.sh $variant)"
+	cmd=${cmd%%;*}		# the compiler only, not objtool
+	src=$(echo "$cmd" | grep -oE '[^ ]*kernel/fork\.c')
+	cmd=${cmd//-Wp,-MMD,kernel\/.fork.o.d/}
+	cmd=${cmd//-DKBUILD_MODFILE=\'\"kernel\/fork\"\'/}
+	cmd=${cmd//-o kernel\/fork.o/-o $out/pw_cost.o}
+	cmd=${cmd//$src/$REPO/bench/pw_cost.c}
+	(cd "$out" && eval "$cmd")
+	echo "=== $variant ($(grep -E '^(# )?CONFIG_PWLOCKS[= ]' "$out/.config" || echo 'no CONFIG_PWLOCKS'))"
+	objdump -dr --no-show-raw-insn "$out/pw_cost.o" |
+		sed -n '/<cost_[a-z_]*>:/,/^$/p' | sed 's/^ *[0-9a-f]*:\t/    /'
+done
