@@ -6,7 +6,7 @@ V ?= x86-pw
 ARGS ?=
 ARCH ?= um
 
-.PHONY: demo test setup reapply export build boot kunit checkpatch series bisect
+.PHONY: demo test setup reapply export build boot kunit checkpatch series bisect bench cost
 
 demo:		## build the patched kernel, boot it with an isolated CPU, summarise
 	scripts/demo.sh
@@ -30,3 +30,7 @@ series:	setup	## git am + export round trip
 	scripts/check-series.sh
 bisect: setup	## every patch builds on its own
 	scripts/build-each.sh $(V)
+bench: setup	## lru_add_drain_all() cost, off vs on mode, same kernel
+	scripts/build.sh $(V) && scripts/bench.sh $(V)
+cost: setup	## disassembly of the owner-CPU fast path: PWLOCKS=n vs y
+	scripts/cost-disasm.sh

@@ -1,17 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# cost-disasm.sh VARIANT... - compile bench/pw_cost.c with the exact flags of
-# each built variant (taken from kbuild's saved command for kernel/fork.o)
-# and print the disassembly of its local_lock and pw_lock_local callers.
+# cost-disasm.sh [VARIANT...] - compile bench/pw_cost.c with the exact flags
+# of each variant (kbuild's saved command for kernel/fork.o, which is all of
+# the variant this builds) and print the disassembly of its local_lock and
+# pw_lock_local callers.  Default: PWLOCKS=n and =y, with static branches
+# patched in as in distribution kernels (configs/jumplabel.config).
 . "$(dirname "$0")/lib.sh"
 
-[ $# -gt 0 ] || set -- x86-nopw x86-pw
+[ $# -gt 0 ] || set -- x86-nopw-jumplabel x86-pw-jumplabel
 for variant in "$@"; do
 	out=$BUILD/$variant
+	"$REPO/scripts/build.sh" "$variant" kernel/fork.o
 	cmd=$(sed -n 's/^savedcmd_kernel\/fork.o := //p' "$out/kernel/.fork.o.cmd" 2>/dev/null) ||
 		true
-	[ -n "$cmd" ] || die "$variant: build it first (scripts/build.sh $variant)"
+	[ -n "$cmd" ] || die "$variant: no kernel/.fork.o.cmd after the build"
 	cmd=${cmd%%;*}		# the compiler only, not objtool
 	src=$(echo "$cmd" | grep -oE '[^ ]*kernel/fork\.c')
 	cmd=${cmd//-Wp,-MMD,kernel\/.fork.o.d/}

@@ -20,7 +20,7 @@ done
 install -m 755 "$REPO/guest/init" "$root/init"
 for t in "$REPO"/guest/pwtest-*; do
 	case $t in
-	*.c)	gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/$(basename "$t" .c)" "$t" ;;
+	*.c)	gcc -static -O2 -Wall -Wextra -Werror -pthread -o "$root/bin/$(basename "$t" .c)" "$t" ;;
 	*)	install -m 755 "$t" "$root/bin/" ;;
 	esac
 done

@@ -8,14 +8,23 @@
 set +e
 
 # Variants built and booted, and the kernel command lines each boots with.
+# pwtest=probe: the interference probe on isolated CPU 3, which must see LRU
+# work there in off mode and none in on mode (guest/pwtest-probe.c).
 ISOL="isolcpus=nohz,domain,3 nohz_full=3"
 VARIANTS="x86-pw x86-nopw x86-pw-lockdep"
 boot_args() {
-	echo ""
-	echo "pwlocks=0"
-	echo "pwlocks=1"
-	[ "$1" = x86-pw-lockdep ] && echo "pwlocks=bogus"
-	echo "$ISOL"
+	case $1 in
+	x86-pw)
+		printf '%s\n' "" "pwlocks=0" "pwlocks=1" "$ISOL" \
+			"$ISOL pwlocks=0 pwtest=probe" "$ISOL pwtest=probe" \
+			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" ;;
+	x86-nopw)
+		printf '%s\n' "" "$ISOL" "$ISOL pwtest=probe" ;;
+	x86-pw-lockdep)
+		printf '%s\n' "" "pwlocks=0" "pwlocks=1" "pwlocks=bogus" "$ISOL" \
+			"$ISOL pwlocks=0 pwtest=smoke,probe pwprobe_rounds=20" \
+			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" ;;
+	esac
 }
 KUNIT_ARGS=("pwlocks=0" "pwlocks=1")
 

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pwtest-probe - does draining other CPUs' per-CPU caches disturb an
+ * isolated CPU?
+ *
+ * A spinner pinned to the isolated CPU (default 3) refills its per-CPU LRU
+ * and mlock batches with real syscalls (tmpfs writes, mlock/munlock), then
+ * spins without syscalls, recording the worst gap between two consecutive
+ * TSC reads (what oslat measures).  Meanwhile the driver, on CPU 0, triggers
+ * lru_add_drain_all() through a real entry point.  Per entry point and over
+ * every round the probe reports the work items executed on the isolated CPU
+ * (tracefs workqueue_execute_start, per CPU), the spinner's involuntary
+ * context switches, the worst gaps and how long each trigger took.
+ *
+ * It then checks the mode the kernel reports (/sys/kernel/pwlocks/mode):
+ * on mode must show no LRU/mlock work and no involuntary switch on the
+ * isolated CPU; off mode (or a kernel without PW locks) must show LRU work
+ * there, which proves the probe can see it.
+ *
+ * Usage: pwtest-probe [-f] [-r rounds] [-c cpu]
+ *   -f  run the spinner SCHED_FIFO (off mode: the drain waits for RT
+ *       throttling, ~1 s per round, so use few rounds)
+ *   -r  rounds per entry point (default: $pwprobe_rounds, else 100)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#define TRACING		"/sys/kernel/tracing"
+#define MAX_ROUNDS	1000
+#define MLOCK_BYTES	(64 * 1024)
+
+enum state { REFILL, SPINNING, STOP, DONE, EXIT };
+
+struct shared {
+	volatile int state;
+	volatile uint64_t max_gap_cycles;
+};
+
+static struct shared *sh;
+static int iso_cpu = 3;
+static double cycles_per_us;
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+static void write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || write(fd, val, strlen(val)) < 0)
+		die(path);
+	close(fd);
+}
+
+static void calibrate(void)
+{
+	uint64_t t0 = now_ns(), c0 = __rdtsc();
+
+	usleep(100000);
+	cycles_per_us = (double)(__rdtsc() - c0) * 1000.0 / (double)(now_ns() - t0);
+}
+
+/* Spinner: refill this CPU's batches with syscalls, then spin without any. */
+static void spinner(int fifo)
+{
+	char *buf, page[4096];
+	unsigned int round = 0;
+	int fd, bdev;
+
+	pin(iso_cpu);
+	if (fifo) {
+		struct sched_param sp = { .sched_priority = 1 };
+
+		if (sched_setscheduler(0, SCHED_FIFO, &sp))
+			die("sched_setscheduler");
+	}
+	fd = open("/tmp/probe-spinner", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	bdev = open("/dev/ram0", O_RDWR);
+	buf = mmap(NULL, MLOCK_BYTES, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || bdev < 0 || buf == MAP_FAILED)
+		die("spinner setup");
+	memset(buf, 1, MLOCK_BYTES);
+	memset(page, 'x', sizeof(page));
+
+	for (;;) {
+		uint64_t prev, cur, gap = 0;
+
+		while (sh->state != REFILL && sh->state != EXIT)
+			;
+		if (sh->state == EXIT)
+			exit(0);
+		/*
+		 * New page cache folios (LRU add batch) and mlock batch work;
+		 * a dirty block device page for the fadvise entry point.
+		 */
+		if (pwrite(bdev, page, sizeof(page), (round++ % 256) * sizeof(page)) < 0)
+			die("pwrite /dev/ram0");
+		if (mlock(buf, MLOCK_BYTES) || munlock(buf, MLOCK_BYTES))
+			die("mlock");
+		if (ftruncate(fd, 0))
+			die("ftruncate");
+		if (pwrite(fd, page, sizeof(page), 0) < 0)
+			die("pwrite");
+
+		__atomic_store_n(&sh->state, SPINNING, __ATOMIC_RELEASE);
+		prev = __rdtsc();
+		while (sh->state == SPINNING) {
+			cur = __rdtsc();
+			if (cur - prev > gap)
+				gap = cur - prev;
+			prev = cur;
+		}
+		sh->max_gap_cycles = gap;
+		__atomic_store_n(&sh->state, DONE, __ATOMIC_RELEASE);
+	}
+}
+
+static long involuntary_switches(pid_t pid)
+{
+	char path[64], line[256];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n);
+	fclose(f);
+	return n;
+}
+
+/* Entry points that end up in lru_add_drain_all(). */
+static void trigger_compact(void)
+{
+	write_file("/proc/sys/vm/compact_memory", "1");
+}
+
+static void trigger_drop_caches(void)
+{
+	write_file("/proc/sys/vm/drop_caches", "1");
+}
+
+static void trigger_fadvise(void)
+{
+	/*
+	 * Not on tmpfs, where fadvise does nothing, but on the ramdisk; its
+	 * first page stays mapped, so invalidation always fails for one page
+	 * and fadvise drains all CPUs before it retries.
+	 */
+	static volatile char *mapped;
+	int fd = open("/dev/ram0", O_RDONLY);
+
+	if (fd < 0)
+		die("/dev/ram0");
+	if (!mapped) {
+		mapped = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		if (mapped == MAP_FAILED)
+			die("mmap /dev/ram0");
+		(void)mapped[0];
+	}
+	errno = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if (errno)
+		die("posix_fadvise");
+	close(fd);
+}
+
+static void trigger_blkflsbuf(void)
+{
+	char block[4096];
+	int fd = open("/dev/ram0", O_RDWR);
+
+	/* invalidate_bdev() drains only if the bdev has page cache. */
+	if (fd < 0 || pread(fd, block, sizeof(block), 0) < 0)
+		die("/dev/ram0");
+	if (ioctl(fd, BLKFLSBUF, 0))
+		die("BLKFLSBUF");
+	close(fd);
+}
+
+static const struct entry {
+	const char *name;
+	void (*trigger)(void);
+} entries[] = {
+	{ "compact_memory", trigger_compact },
+	{ "drop_caches", trigger_drop_caches },
+	{ "fadvise_dontneed", trigger_fadvise },
+	{ "blkflsbuf", trigger_blkflsbuf },
+};
+
+struct work_count {
+	long lru, other, switches;
+	char other_names[256];
+	char ran[256];		/* tasks switched to on the isolated CPU */
+};
+
+static void add_name(char *list, size_t size, const char *name)
+{
+	char word[64];
+
+	snprintf(word, sizeof(word), " %s", name);
+	if (!strstr(list, word) && strlen(list) + strlen(word) < size)
+		strcat(list, word);
+}
+
+/* Work items executed on the isolated CPU since the last clear. */
+static void count_work(struct work_count *wc)
+{
+	char path[128], line[512], *fn;
+	FILE *f;
+
+	memset(wc, 0, sizeof(*wc));
+	snprintf(path, sizeof(path), TRACING "/per_cpu/cpu%d/trace", iso_cpu);
+	f = fopen(path, "r");
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		char *next = strstr(line, "next_comm=");
+
+		if (line[0] == '#')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		/* Who ran on the isolated CPU besides the spinner (and idle) */
+		if (strstr(line, "sched_switch:") && next) {
+			next += strlen("next_comm=");
+			next[strcspn(next, " ")] = 0;
+			if (strcmp(next, "pwtest-probe") && strcmp(next, "swapper/3")) {
+				wc->switches++;
+				add_name(wc->ran, sizeof(wc->ran), next);
+			}
+			continue;
+		}
+		fn = strstr(line, "function ");
+		if (!strstr(line, "workqueue_execute_start") || !fn)
+			continue;
+		fn += strlen("function ");
+		/* LRU/mlock drain work: the base's function, or PW's trampoline */
+		if (!strcmp(fn, "lru_add_drain_per_cpu") || !strcmp(fn, "pw_work_fn")) {
+			wc->lru++;
+		} else {
+			wc->other++;
+			add_name(wc->other_names, sizeof(wc->other_names), fn);
+		}
+	}
+	fclose(f);
+	/* Opening the trace file for truncation clears it. */
+	fclose(fopen(path, "w"));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void wait_state(int s)
+{
+	while (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) != s)
+		;
+}
+
+static char mode[16] = "none";
+
+static void read_mode(void)
+{
+	FILE *f = fopen("/sys/kernel/pwlocks/mode", "r");
+
+	if (f) {
+		if (fscanf(f, "%15s", mode) != 1)
+			strcpy(mode, "?");
+		fclose(f);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static uint64_t gaps[MAX_ROUNDS], drains[MAX_ROUNDS];
+	int rounds = getenv("pwprobe_rounds") ? atoi(getenv("pwprobe_rounds")) : 100;
+	int fifo = 0, opt, failed = 0;
+	unsigned int e;
+	pid_t pid;
+
+	while ((opt = getopt(argc, argv, "fr:c:")) != -1) {
+		switch (opt) {
+		case 'f':
+			fifo = 1;
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'c':
+			iso_cpu = atoi(optarg);
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-f] [-r rounds] [-c cpu]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS)
+		rounds = 100;
+	read_mode();
+	calibrate();
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		die("mmap");
+	sh->state = DONE;
+
+	write_file(TRACING "/buffer_size_kb", "1024");
+	write_file(TRACING "/events/workqueue/workqueue_execute_start/enable", "1");
+	write_file(TRACING "/events/sched/sched_switch/enable", "1");
+	write_file(TRACING "/tracing_on", "1");
+
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		spinner(fifo);
+	pin(0);
+
+	printf("PROBE mode=%s spinner=%s cpu=%d rounds=%d\n", mode,
+	       fifo ? "SCHED_FIFO" : "SCHED_OTHER", iso_cpu, rounds);
+	for (e = 0; e < sizeof(entries) / sizeof(entries[0]); e++) {
+		struct work_count wc;
+		long invol = 0, before;
+		int r;
+
+		count_work(&wc);	/* clears the isolated CPU's trace buffer */
+		for (r = 0; r < rounds; r++) {
+			uint64_t t0;
+
+			__atomic_store_n(&sh->state, REFILL, __ATOMIC_RELEASE);
+			wait_state(SPINNING);
+			before = involuntary_switches(pid);
+			t0 = now_ns();
+			entries[e].trigger();
+			drains[r] = now_ns() - t0;
+			invol += involuntary_switches(pid) - before;
+			__atomic_store_n(&sh->state, STOP, __ATOMIC_RELEASE);
+			wait_state(DONE);
+			gaps[r] = sh->max_gap_cycles;
+		}
+		count_work(&wc);
+		qsort(gaps, rounds, sizeof(gaps[0]), cmp_u64);
+		qsort(drains, rounds, sizeof(drains[0]), cmp_u64);
+		printf("PROBE entry=%s mode=%s lru_work=%ld other_work=%ld invol_cs=%ld "
+		       "gap_us_p50=%.0f gap_us_max=%.0f trigger_us_p50=%.0f trigger_us_max=%.0f "
+		       "switches_in=%ld%s%s%s%s\n",
+		       entries[e].name, mode, wc.lru, wc.other, invol,
+		       gaps[rounds / 2] / cycles_per_us, gaps[rounds - 1] / cycles_per_us,
+		       drains[rounds / 2] / 1000.0, drains[rounds - 1] / 1000.0,
+		       wc.switches, wc.other ? " other_work:" : "", wc.other_names,
+		       wc.switches ? " ran:" : "", wc.ran);
+
+		if (!strcmp(mode, "on") && (wc.lru || invol)) {
+			printf("PROBE FAIL %s: on mode, yet %ld LRU/mlock work items and %ld involuntary switches on CPU %d\n",
+			       entries[e].name, wc.lru, invol, iso_cpu);
+			failed = 1;
+		}
+		if (strcmp(mode, "on") && !wc.lru) {
+			printf("PROBE FAIL %s: off mode, yet no LRU work seen on CPU %d: the probe is blind\n",
+			       entries[e].name, iso_cpu);
+			failed = 1;
+		}
+	}
+	__atomic_store_n(&sh->state, EXIT, __ATOMIC_RELEASE);
+	waitpid(pid, NULL, 0);
+	write_file(TRACING "/events/workqueue/workqueue_execute_start/enable", "0");
+	write_file(TRACING "/events/sched/sched_switch/enable", "0");
+	return failed;
+}
