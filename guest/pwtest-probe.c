@@ -88,6 +88,21 @@ static void write_file(const char *path, const char *val)
 	close(fd);
 }
 
+/*
+ * Early boot still switches clocksources and timer modes on every CPU (work
+ * items and stop_machine() on the isolated CPU too): let that settle.
+ */
+static void settle(void)
+{
+	struct timespec ts;
+
+	do {
+		clock_gettime(CLOCK_BOOTTIME, &ts);
+		if (ts.tv_sec < 3)
+			usleep(100000);
+	} while (ts.tv_sec < 3);
+}
+
 static void calibrate(void)
 {
 	uint64_t t0 = now_ns(), c0 = __rdtsc();
@@ -338,6 +353,7 @@ int main(int argc, char **argv)
 	if (rounds < 1 || rounds > MAX_ROUNDS)
 		rounds = 100;
 	read_mode();
+	settle();
 	calibrate();
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,

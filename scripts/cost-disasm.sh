@@ -22,6 +22,10 @@ for variant in "$@"; do
 	cmd=${cmd//-o kernel\/fork.o/-o $out/pw_cost.o}
 	cmd=${cmd//$src/$REPO/bench/pw_cost.c}
 	(cd "$out" && eval "$cmd")
+	# As kbuild does at link time: static branches become NOPs.
+	if grep -q '^CONFIG_HAVE_JUMP_LABEL_HACK=y' "$out/.config"; then
+		"$out/tools/objtool/objtool" --hacks=jump_label "$out/pw_cost.o"
+	fi
 	echo "=== $variant ($(grep -E '^(# )?CONFIG_PWLOCKS[= ]' "$out/.config" || echo 'no CONFIG_PWLOCKS'))"
 	objdump -dr --no-show-raw-insn "$out/pw_cost.o" |
 		sed -n '/<cost_[a-z_]*>:/,/^$/p' | sed 's/^ *[0-9a-f]*:\t/    /'

@@ -31,22 +31,23 @@ done
 for kind in SCHED_OTHER SCHED_FIFO; do
 	echo
 	echo "spinner $kind:"
-	printf '  %-17s | %-34s | %-34s\n' "" "off (pwlocks=0, today)" "on (isolation selects it)"
-	printf '  %-17s | %6s %5s %9s %10s | %6s %5s %9s %10s\n' entry point \
-		"work" "invol" "gap max" "drain p50" "work" "invol" "gap max" "drain p50"
+	printf '  %-17s %-4s %5s %6s %9s %9s %10s %10s\n' "entry point" mode work invol \
+		"gap p50" "gap max" "drain p50" "drain max"
 	for entry in compact_memory drop_caches fadvise_dontneed blkflsbuf; do
-		row=$(printf '  %-17s' "$entry")
 		for mode in off on; do
 			l=$(awk -v k="$kind" '/^PROBE mode=/ { on = ($0 ~ "spinner=" k) }
 				on && /^PROBE entry=/' "${log[$mode]}" | grep " entry=$entry " | tr -d '\r')
-			row+=$(printf ' | %6s %5s %7sus %8sus' "$(field lru_work "$l")" \
-				"$(field invol_cs "$l")" "$(field gap_us_max "$l")" \
-				"$(field trigger_us_p50 "$l")")
+			printf '  %-17s %-4s %5s %6s %7sus %7sus %8sus %8sus\n' "$entry" "$mode" \
+				"$(field lru_work "$l")" "$(field invol_cs "$l")" \
+				"$(field gap_us_p50 "$l")" "$(field gap_us_max "$l")" \
+				"$(field trigger_us_p50 "$l")" "$(field trigger_us_max "$l")"
 		done
-		echo "$row"
 	done
 done
 echo
-echo "work: LRU/mlock drain work items run on CPU 3; invol: the spinner's involuntary"
-echo "context switches; gap max: its worst gap between two clock reads; drain p50: median"
-echo "time of the triggering syscall on CPU 0.  Logs: ${log[off]#"$REPO"/}, ${log[on]#"$REPO"/}"
+echo "Per entry point (SCHED_OTHER: 100 rounds, SCHED_FIFO: 5): work = LRU/mlock drain"
+echo "work items that ran on CPU 3; invol = the spinner's involuntary context switches;"
+echo "gap = per round, the spinner's worst gap between two clock reads (median and worst"
+echo "round); drain = time of the triggering syscall on CPU 0 (median and worst round)."
+echo "Logs: ${log[off]#"$REPO"/}"
+echo "      ${log[on]#"$REPO"/}"
