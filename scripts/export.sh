@@ -3,8 +3,8 @@
 #
 # export.sh [DIR] - write the working tree's series (pwlocks-base..HEAD) as
 # git format-patch output to DIR (default: patches/).  The cover letter keeps
-# the subject, prefix and text of DIR's existing 0000-cover-letter.patch; dates
-# and ids are fixed so an unchanged series exports byte-identical.
+# the subject, prefix and text of DIR's existing 0000-cover-letter.patch; dates,
+# ids and abbreviations are fixed so an unchanged series exports byte-identical.
 . "$(dirname "$0")/lib.sh"
 
 dest=${1:-$REPO/patches}
@@ -22,8 +22,10 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Fixed dates, ids and abbreviations (git's default length grows with the
+# object count): no churn between machines or clones.
 GIT_COMMITTER_DATE=$(git -C "$TREE" log -1 --format=%aD) \
-git -C "$TREE" format-patch -q --cover-letter --cover-from-description=subject \
+git -C "$TREE" -c core.abbrev=12 format-patch -q --cover-letter --cover-from-description=subject \
 	--zero-commit --no-signature --base="$BASE_TAG" --subject-prefix="$prefix" \
 	-o "$tmp" "$BASE_TAG..HEAD"
 mkdir -p "$dest"

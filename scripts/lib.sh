@@ -43,6 +43,10 @@ kmake() {
 # developer's checkout (round trip, bisect builds); created on first use.
 scratch_tree() {
 	local wt=$BUILD/scratch/linux
-	[ -e "$wt/.git" ] || git -C "$TREE" worktree add -q --detach "$wt" "$BASE_TAG"
+	if [ "$(git -C "$wt" rev-parse --show-toplevel 2>/dev/null)" != "$wt" ]; then
+		rm -rf "$wt"		# e.g. left over from a deleted linux/
+		git -C "$TREE" worktree prune
+		git -C "$TREE" worktree add -q --detach "$wt" "$BASE_TAG"
+	fi
 	echo "$wt"
 }

@@ -124,12 +124,18 @@ patch_ids_of_tree() {
 }
 
 apply_series() {
-	local p
+	local p err
 	git -C "$TREE" checkout -q -B "$BRANCH" "$BASE_TAG"
 	for p in $(series); do
-		git -C "$TREE" am -q --keep-cr "$p" ||
-			die "$(basename "$p") does not apply to the base: fix it in $TREE" \
-			    "(git am --show-current-patch; git am --abort) and re-export"
+		if ! err=$(git -C "$TREE" am -q --keep-cr "$p" 2>&1); then
+			# Leave no half-applied branch: the next run tries afresh.
+			git -C "$TREE" am --abort
+			git -C "$TREE" checkout -q --detach "$BASE_TAG"
+			git -C "$TREE" branch -q -D "$BRANCH"
+			echo "$err" | head -5 >&2
+			die "patches/$(basename "$p") does not apply to the pristine base" \
+			    "with git am (to work on it: git -C $TREE am -3 patches/...)"
+		fi
 	done
 	log "applied $(series | wc -l) patch(es) on $BASE_TAG in $TREE"
 }
