@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #define MAX_CPUS	64
 #define MAX_CALLS	100000
 
@@ -33,29 +35,8 @@ static volatile unsigned long generation;
 static volatile unsigned long refilled[MAX_CPUS];
 static volatile int stop;
 
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
 
 static void *refiller(void *arg)
 {
@@ -81,20 +62,13 @@ static void *refiller(void *arg)
 	return NULL;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
 	static uint64_t t[MAX_CALLS];
 	int calls = 1000, ncpus, cpu, i, fd, opt;
 	pthread_t threads[MAX_CPUS];
-	char block[4096], mode[16] = "none";
-	FILE *f;
+	char block[4096], mode[16];
 
 	while ((opt = getopt(argc, argv, "n:")) != -1) {
 		if (opt != 'n') {
@@ -105,12 +79,7 @@ int main(int argc, char **argv)
 	}
 	if (calls < 10 || calls > MAX_CALLS)
 		calls = 1000;
-	f = fopen("/sys/kernel/pwlocks/mode", "r");
-	if (f) {
-		if (fscanf(f, "%15s", mode) != 1)
-			strcpy(mode, "?");
-		fclose(f);
-	}
+	read_pwlocks_mode(mode, sizeof(mode));
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ncpus > MAX_CPUS)
 		ncpus = MAX_CPUS;

@@ -40,6 +40,8 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "common.h"
+
 #define TRACING		"/sys/kernel/tracing"
 #define MAX_ROUNDS	1000
 #define MLOCK_BYTES	(64 * 1024)
@@ -55,29 +57,8 @@ static struct shared *sh;
 static int iso_cpu = 3;
 static double cycles_per_us;
 
-static void die(const char *what)
-{
-	perror(what);
-	exit(2);
-}
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
 
 static void write_file(const char *path, const char *val)
 {
@@ -300,12 +281,6 @@ static void count_work(struct work_count *wc)
 	fclose(fopen(path, "w"));
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void wait_state(int s)
 {
@@ -313,18 +288,7 @@ static void wait_state(int s)
 		;
 }
 
-static char mode[16] = "none";
-
-static void read_mode(void)
-{
-	FILE *f = fopen("/sys/kernel/pwlocks/mode", "r");
-
-	if (f) {
-		if (fscanf(f, "%15s", mode) != 1)
-			strcpy(mode, "?");
-		fclose(f);
-	}
-}
+static char mode[16];
 
 int main(int argc, char **argv)
 {
@@ -352,7 +316,7 @@ int main(int argc, char **argv)
 	}
 	if (rounds < 1 || rounds > MAX_ROUNDS)
 		rounds = 100;
-	read_mode();
+	read_pwlocks_mode(mode, sizeof(mode));
 	settle();
 	calibrate();
 

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the guest's C test programs. */
+#ifndef PWTEST_COMMON_H
+#define PWTEST_COMMON_H
+
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static inline void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static inline void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+static inline int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "on" or "off" from the kernel, "none" for a kernel without PW locks */
+static inline void read_pwlocks_mode(char *mode, size_t size)
+{
+	FILE *f = fopen("/sys/kernel/pwlocks/mode", "r");
+
+	snprintf(mode, size, "none");
+	if (f) {
+		if (!fgets(mode, size, f))
+			snprintf(mode, size, "?");
+		mode[strcspn(mode, "\n")] = 0;
+		fclose(f);
+	}
+}
+
+#endif
