@@ -76,6 +76,7 @@ verify_deb() {
 make_base_git() {
 	git --git-dir="$BASE_GIT" rev-parse -q --verify refs/heads/base &>/dev/null && return
 	local tarball=${BASE_TARBALL:-} tmp
+	mkdir -p "$PW_CACHE"
 	tmp=$(mktemp -d "$PW_CACHE/extract.XXXXXX")
 	if [ -z "$tarball" ]; then
 		local deb=${BASE_DEB:-$(fetch_deb)}
