@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check-config.sh CONFIG FRAGMENT... - fail if a value a fragment asks for did
-# not reach CONFIG (a dependency was missing), naming the symbol.  Symbols the
-# source tree does not define are reported and skipped.
+# not reach CONFIG (a dependency was missing), naming the symbol.  As with
+# merge_config.sh, the last fragment naming a symbol wins.  Symbols the source
+# tree does not define are reported and skipped.
 . "$(dirname "$0")/lib.sh"
 
 config=$1; shift
@@ -19,5 +20,7 @@ while read -r line; do
 		echo "config: asked for '$line', got '$(grep -E "^(# )?$sym[= ]" "$config" || echo unset)'" >&2
 		bad=1
 	fi
-done < <(grep -hE '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' "$@")
+done < <(grep -hE '^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)' "$@" |
+	 awk '{ s = $0; sub(/^# /, "", s); sub(/[= ].*/, "", s); last[s] = $0 }
+	      END { for (s in last) print last[s] }')
 [ $bad = 0 ] || die "config $config does not match its fragments"

@@ -11,7 +11,7 @@ set +e
 # pwtest=probe: the interference probe on isolated CPU 3, which must see LRU
 # work there in off mode and none in on mode (guest/pwtest-probe.c).
 ISOL="isolcpus=nohz,domain,3 nohz_full=3"
-VARIANTS="x86-pw x86-nopw x86-pw-lockdep"
+VARIANTS="x86-pw x86-nopw x86-pw-lockdep x86-up"
 boot_args() {
 	case $1 in
 	x86-pw)
@@ -24,6 +24,8 @@ boot_args() {
 		printf '%s\n' "" "pwlocks=0" "pwlocks=1" "pwlocks=bogus" "$ISOL" \
 			"$ISOL pwlocks=0 pwtest=smoke,probe pwprobe_rounds=20" \
 			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" ;;
+	x86-up)
+		printf '%s\n' "" "pwtest=smoke" ;;
 	esac
 }
 KUNIT_ARGS=("pwlocks=0" "pwlocks=1")
