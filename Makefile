@@ -6,7 +6,7 @@ V ?= x86-pw
 ARGS ?=
 ARCH ?= um
 
-.PHONY: demo test setup reapply export build boot kunit checkpatch series bisect bench cost
+.PHONY: demo test setup reapply export build boot kunit checkpatch series bisect w1 bench cost
 
 demo:		## build the patched kernel, boot it with an isolated CPU, summarise
 	scripts/demo.sh
@@ -30,6 +30,8 @@ series:	setup	## git am + export round trip
 	scripts/check-series.sh
 bisect: setup	## every patch builds on its own
 	scripts/build-each.sh $(V)
+w1: setup	## W=1 on the C files the series touches: make w1 V=x86-pw-lockdep-modules
+	scripts/build.sh $(V) && scripts/build-w1.sh $(V)
 bench: setup	## lru_add_drain_all() cost, off vs on mode, same kernel
 	scripts/build.sh $(V) && scripts/bench.sh $(V)
 cost: setup	## disassembly of the owner-CPU fast path: PWLOCKS=n vs y

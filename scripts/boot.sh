@@ -14,6 +14,13 @@ kernel=$BUILD/$variant/arch/x86/boot/bzImage
 [ -f "$kernel" ] || die "no kernel for $variant: run scripts/build.sh $variant"
 "$REPO/scripts/mkinitramfs.sh"
 
+# A modular variant's modules ride along as a second archive (build.sh).
+initrd=$BUILD/initramfs.cpio
+if [ -f "$BUILD/$variant/modules.cpio" ]; then
+	initrd=$BUILD/$variant/initrd.cpio
+	cat "$BUILD/initramfs.cpio" "$BUILD/$variant/modules.cpio" > "$initrd"
+fi
+
 slug=$(echo "${args:-default}" | tr -c 'A-Za-z0-9=,.\n-' _)
 log=$BUILD/logs/$variant/$slug.log
 mkdir -p "$(dirname "$log")"
@@ -22,7 +29,7 @@ start=$(date +%s.%N)
 timeout --foreground "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread=multi -smp 4 -m 1G -nodefaults -display none \
 	-no-reboot -serial "file:$log" \
-	-kernel "$kernel" -initrd "$BUILD/initramfs.cpio" \
+	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic $args" || true
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 mode=$(sed -n 's/^PWTEST: pwlocks mode: //p' "$log" | tr -d '\r')

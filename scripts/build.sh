@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # build.sh VARIANT [MAKE TARGET...] - configure and build one x86_64 guest variant.
+# Default target: bzImage, plus the modules (as build/VARIANT/modules.cpio) if
+# the variant enables CONFIG_MODULES.
 #
 # A variant name lists its config fragments: "x86-pw-lockdep" is tinyconfig +
 # configs/guest-x86_64.config + configs/pw.config + configs/lockdep.config,
@@ -32,8 +34,22 @@ kmake "$cfg" olddefconfig
 "$REPO/scripts/check-config.sh" "$cfg/.config" "${frags[@]}"
 cmp -s "$cfg/.config" "$out/.config" || cp "$cfg/.config" "$out/.config"
 
+targets=("${@:-bzImage}")
+modular=
+if [ $# = 0 ] && grep -q '^CONFIG_MODULES=y' "$out/.config"; then
+	modular=y
+	targets+=(modules)
+fi
 log "building $variant"
-if ! kmake "$out" "${@:-bzImage}" > "$out/build.log" 2>&1; then
+if ! kmake "$out" "${targets[@]}" > "$out/build.log" 2>&1; then
 	grep -E 'error|warning' "$out/build.log" | head -40 >&2 || tail -40 "$out/build.log" >&2
 	die "build of $variant failed (log: $out/build.log)"
+fi
+
+# Modules go to the guest as a second cpio archive, which the kernel unpacks
+# over the test initramfs (scripts/boot.sh appends it).
+if [ -n "$modular" ]; then
+	rm -rf "$out/modroot"
+	kmake "$out" modules_install INSTALL_MOD_PATH="$out/modroot" >/dev/null
+	(cd "$out/modroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out/modules.cpio"
 fi

@@ -10,8 +10,9 @@ set +e
 # Variants built and booted, and the kernel command lines each boots with.
 # pwtest=probe: the interference probe on isolated CPU 3, which must see LRU
 # work there in off mode and none in on mode (guest/pwtest-probe.c).
+# pwtest=kunitmod: the KUnit suites loaded as modules after boot.
 ISOL="isolcpus=nohz,domain,3 nohz_full=3"
-VARIANTS="x86-pw x86-nopw x86-pw-lockdep x86-up"
+VARIANTS="x86-pw x86-nopw x86-pw-lockdep-modules x86-up"
 boot_args() {
 	case $1 in
 	x86-pw)
@@ -20,10 +21,11 @@ boot_args() {
 			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" ;;
 	x86-nopw)
 		printf '%s\n' "" "$ISOL" "$ISOL pwtest=probe" ;;
-	x86-pw-lockdep)
+	x86-pw-lockdep-modules)
 		printf '%s\n' "" "pwlocks=0" "pwlocks=1" "pwlocks=bogus" "$ISOL" \
 			"$ISOL pwlocks=0 pwtest=smoke,probe pwprobe_rounds=20" \
-			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" ;;
+			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
+			"pwlocks=0 pwtest=kunitmod" "pwlocks=1 pwtest=kunitmod" ;;
 	x86-up)
 		printf '%s\n' "" "pwtest=smoke" ;;
 	esac
@@ -79,6 +81,9 @@ for arch in um x86_64; do
 		run "kunit $arch [$args]" "$REPO/scripts/kunit.sh" "$arch" $args
 	done
 done
+
+stage "W=1: no warnings in the C files the series touches"
+run "W=1 x86-pw-lockdep-modules" "$REPO/scripts/build-w1.sh" x86-pw-lockdep-modules
 
 stage "bisectability: every patch builds (x86-pw)"
 run "build each patch" "$REPO/scripts/build-each.sh" x86-pw
