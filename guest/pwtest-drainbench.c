@@ -35,9 +35,6 @@ static volatile unsigned long generation;
 static volatile unsigned long refilled[MAX_CPUS];
 static volatile int stop;
 
-
-
-
 static void *refiller(void *arg)
 {
 	int cpu = (int)(long)arg, fd;
@@ -61,7 +58,6 @@ static void *refiller(void *arg)
 	}
 	return NULL;
 }
-
 
 int main(int argc, char **argv)
 {

@@ -57,9 +57,6 @@ static struct shared *sh;
 static int iso_cpu = 3;
 static double cycles_per_us;
 
-
-
-
 static void write_file(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY);
@@ -280,7 +277,6 @@ static void count_work(struct work_count *wc)
 	/* Opening the trace file for truncation clears it. */
 	fclose(fopen(path, "w"));
 }
-
 
 static void wait_state(int s)
 {
