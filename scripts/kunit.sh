@@ -64,7 +64,7 @@ if grep -qE "$KERNEL_BAD" "$raw"; then
 	echo "kunit $name: FAIL (kernel report in the log: build/logs/kunit/$name.log)"
 	exit 1
 fi
-if ! "$REPO/scripts/kunit-verdict.py" "$json" "${expect[@]}"; then
+if ! "$REPO/scripts/kunit-verdict.py" "$json" "$raw" "${expect[@]}"; then
 	grep -E 'not ok|Expected|crashed|error' "$raw" | head -30 >&2
 	echo "log: build/logs/kunit/$name.log"
 	exit 1
