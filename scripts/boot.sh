@@ -7,6 +7,8 @@
 # With --expect-report, the first kernel report must match REGEX instead (a
 # negative control; dots stand for spaces).  pwtest=<tests> in the arguments
 # picks the guest tests (default: smoke).  Log: build/logs/VARIANT/<args>.log
+# Benchmarks set BOOT_SMP (default 4 CPUs), BOOT_ACCEL (default
+# tcg,thread=multi) and BOOT_QEMU_ARGS (e.g. -icount shift=0,sleep=off).
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: boot.sh VARIANT [--expect-report=REGEX] [KERNEL ARGS...]}; shift
@@ -32,8 +34,10 @@ log=$BUILD/logs/$variant/$slug.log
 mkdir -p "$(dirname "$log")"
 
 start=$(date +%s.%N)
+# shellcheck disable=SC2086
 timeout --foreground "$timeout" qemu-system-x86_64 \
-	-accel tcg,thread=multi -smp 4 -m 1G -nodefaults -display none \
+	-accel "${BOOT_ACCEL:-tcg,thread=multi}" ${BOOT_QEMU_ARGS:-} \
+	-smp "${BOOT_SMP:-4}" -m 1G -nodefaults -display none \
 	-no-reboot -serial "file:$log" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic $args" || true

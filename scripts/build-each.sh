@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: build-each.sh VARIANT}
-wt=$(scratch_tree)
+wt=$(worktree scratch)
 commits=$(git -C "$TREE" rev-list --reverse "$BASE_TAG..HEAD~1" 2>/dev/null || true)
 if [ -z "$commits" ]; then
 	log "bisect: fewer than two patches, nothing to do"

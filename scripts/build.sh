@@ -1,29 +1,41 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build.sh VARIANT [MAKE TARGET...] - configure and build one x86_64 guest variant.
-# Default target: bzImage, plus the modules (as build/VARIANT/modules.cpio) if
-# the variant enables CONFIG_MODULES.
+# build.sh VARIANT [MAKE TARGET...] - configure and build one guest variant:
+# x86-* for x86_64 under QEMU, um-* for UML (benchmarks timed natively).
+# Default target: the kernel (bzImage, or UML's linux), plus the modules (as
+# build/VARIANT/modules.cpio) if the variant enables CONFIG_MODULES.
 #
 # A variant name lists its config fragments: "x86-pw-lockdep" is tinyconfig +
 # configs/guest-x86_64.config + configs/pw.config + configs/lockdep.config,
-# merged with the kernel's merge_config.sh, built in build/<variant>.
+# merged with the kernel's merge_config.sh, built in build/<variant>.  The
+# fragment "base" builds the pristine base instead of the series.
 # Every requested value must reach the final .config, except for symbols the
 # tree does not define yet (so the same fragments build the plain base).
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: build.sh VARIANT [TARGET...]}; shift
 case $variant in
-x86-*)	;;
-*)	die "unknown variant '$variant' (expected x86-<fragment>[-<fragment>...])" ;;
+x86-*)	guest=guest-x86_64 image=bzImage ;;
+um-*)	guest=guest-um image=linux; export ARCH=um ;;
+*)	die "unknown variant '$variant' (expected x86|um-<fragment>[-<fragment>...])" ;;
 esac
-frags=("$REPO/configs/guest-x86_64.config")
-for f in $(echo "${variant#x86-}" | tr - ' '); do
+frags=("$REPO/configs/$guest.config")
+for f in $(echo "${variant#*-}" | tr - ' '); do
 	[ -f "$REPO/configs/$f.config" ] || die "variant $variant: no configs/$f.config"
 	frags+=("$REPO/configs/$f.config")
 done
 out=$BUILD/$variant
 cfg=$BUILD/.kconfig/$variant
+# "base" builds the pristine base without the series, in its own worktree;
+# build/VARIANT links to the result.
+if [[ -$variant- == *-base-* ]]; then
+	TREE=$(worktree base)
+	git -C "$TREE" checkout -q --detach "$BASE_TAG"
+	out=$BUILD/base/build/$variant
+	mkdir -p "$out"
+	ln -sfn "base/build/$variant" "$BUILD/$variant"
+fi
 mkdir -p "$out" "$cfg"
 
 # Generate the config in a scratch objtree; install it only if it changed,
@@ -31,10 +43,10 @@ mkdir -p "$out" "$cfg"
 kmake "$cfg" tinyconfig
 "$TREE/scripts/kconfig/merge_config.sh" -m -Q -O "$cfg" "$cfg/.config" "${frags[@]}" >/dev/null
 kmake "$cfg" olddefconfig
-"$REPO/scripts/check-config.sh" "$cfg/.config" "${frags[@]}"
+PW_TREE=$TREE "$REPO/scripts/check-config.sh" "$cfg/.config" "${frags[@]}"
 cmp -s "$cfg/.config" "$out/.config" || cp "$cfg/.config" "$out/.config"
 
-targets=("${@:-bzImage}")
+targets=("${@:-$image}")
 modular=
 if [ $# = 0 ] && grep -q '^CONFIG_MODULES=y' "$out/.config"; then
 	modular=y

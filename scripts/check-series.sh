@@ -6,7 +6,7 @@
 # an unchanged series causes no churn).
 . "$(dirname "$0")/lib.sh"
 
-wt=$(scratch_tree)
+wt=$(worktree scratch)
 git -C "$wt" am --abort 2>/dev/null || true
 git -C "$wt" checkout -q -B "$BRANCH-roundtrip" "$BASE_TAG"
 n=0

@@ -39,10 +39,13 @@ kmake() {
 	make -C "$TREE" O="$out" CC="ccache gcc" -j"$JOBS" -s "$@"
 }
 
-# A second worktree of the kernel tree for checks that must not touch the
-# developer's checkout (round trip, bisect builds); created on first use.
-scratch_tree() {
-	local wt=$BUILD/scratch/linux
+# A worktree of the kernel tree, $BUILD/NAME/linux, laid out like linux/ (so
+# ccache serves its files too), created at the base on first use:
+#   scratch  checks that must not touch the developer's checkout (round trip,
+#            bisect builds), which move it around
+#   base     the pristine base, for variants named with "base"
+worktree() {
+	local wt=$BUILD/$1/linux
 	if [ "$(git -C "$wt" rev-parse --show-toplevel 2>/dev/null)" != "$wt" ]; then
 		rm -rf "$wt"		# e.g. left over from a deleted linux/
 		git -C "$TREE" worktree prune

@@ -8,26 +8,48 @@
 set +e
 
 # Variants built and booted, and the kernel command lines each boots with.
-# pwtest=probe: the interference probe on isolated CPU 3, which must see LRU
-# work there in off mode and none in on mode (guest/pwtest-probe.c).
-# pwtest=kunitmod: the KUnit suites loaded as modules after boot.
+# pwexpect=on|off|none: the mode the command line must end in (guest/init).
+# pwtest=probe: the interference probe on isolated CPU 3, for each form of
+# isolation (pwprobe_strict=1 where domain isolation keeps all other kernel
+# work off the CPU too); pwtest=partition makes CPU 3 a cpuset isolated
+# partition at run time first.  With PW locks on the probe must see no drain
+# work there, off it must see some (guest/pwtest-probe.c).
+# pwtest=workcount: one drain work item per CPU and drain, as the base
+# kernel queues.  pwtest=kunitmod: the KUnit suites loaded as modules after
+# boot.  pwtest=collapse: MADV_COLLAPSE on tmpfs with lockdep watching the
+# i_pages lock.  pwtest=nesting: the negative control, lockdep must report
+# the LRU batch lock under i_pages (an expected report, see boot.sh).
 ISOL="isolcpus=nohz,domain,3 nohz_full=3"
-VARIANTS="x86-pw x86-nopw x86-pw-lockdep-modules x86-up"
+FORMS=("nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3 pwprobe_strict=1"
+       "$ISOL pwprobe_strict=1")
+NESTING="--expect-report=SOFTIRQ-safe.->.SOFTIRQ-unsafe"
+VARIANTS="x86-pw x86-nopw-lockdep x86-pw-lockdep-modules-jumplabel-pwdefault x86-up x86-base"
 boot_args() {
+	local form
 	case $1 in
 	x86-pw)
-		printf '%s\n' "" "pwlocks=0" "pwlocks=1" "$ISOL" \
-			"$ISOL pwlocks=0 pwtest=probe" "$ISOL pwtest=probe" \
-			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" ;;
-	x86-nopw)
-		printf '%s\n' "" "$ISOL" "$ISOL pwtest=probe" ;;
-	x86-pw-lockdep-modules)
-		printf '%s\n' "" "pwlocks=0" "pwlocks=1" "pwlocks=bogus" "$ISOL" \
+		printf '%s\n' "pwexpect=off" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
+			"pwlocks=auto pwexpect=off" "isolcpus=managed_irq,3 pwexpect=off" \
+			"$ISOL pwexpect=on" "nohz_full=3 pwlocks=auto pwexpect=on"
+		for form in "${FORMS[@]}"; do
+			printf '%s\n' "$form pwlocks=0 pwtest=probe" "$form pwtest=probe"
+		done
+		printf '%s\n' "pwlocks=0 pwtest=partition" "pwlocks=1 pwtest=partition" \
+			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" \
+			"pwlocks=0 pwtest=workcount" "pwlocks=1 pwtest=workcount" ;;
+	x86-nopw-lockdep)
+		printf '%s\n' "pwexpect=none" "$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
+			"pwtest=workcount" ;;
+	x86-pw-lockdep-modules-jumplabel-pwdefault)
+		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=bogus pwexpect=on" \
 			"$ISOL pwlocks=0 pwtest=smoke,probe pwprobe_rounds=20" \
 			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
-			"pwlocks=0 pwtest=kunitmod" "pwlocks=1 pwtest=kunitmod" ;;
+			"pwlocks=0 pwtest=collapse,kunitmod" "pwlocks=1 pwtest=collapse,kunitmod" \
+			"$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" ;;
 	x86-up)
-		printf '%s\n' "" "pwtest=smoke" ;;
+		printf '%s\n' "pwexpect=none" "pwtest=smoke" ;;
+	x86-base)
+		printf '%s\n' "pwtest=workcount" "$ISOL pwtest=probe" ;;
 	esac
 }
 KUNIT_ARGS=("pwlocks=0" "pwlocks=1")
@@ -83,7 +105,8 @@ for arch in um x86_64; do
 done
 
 stage "W=1: no warnings in the C files the series touches"
-run "W=1 x86-pw-lockdep-modules" "$REPO/scripts/build-w1.sh" x86-pw-lockdep-modules
+run "W=1 x86-pw-lockdep-modules-jumplabel-pwdefault" \
+	"$REPO/scripts/build-w1.sh" x86-pw-lockdep-modules-jumplabel-pwdefault
 
 stage "bisectability: every patch builds (x86-pw)"
 run "build each patch" "$REPO/scripts/build-each.sh" x86-pw

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pw_bench - what the owner CPU's LRU batch operations cost with and without
+ * PW locks, and how long the owner waits while other CPUs drain its batches.
+ * Built as an out-of-tree module against each benchmarked kernel (base,
+ * PWLOCKS=n, PWLOCKS=y booted off and on) by scripts/bench-cost.sh and
+ * scripts/bench-wait.sh.  Results go to the kernel log as "PWBENCH ..." lines.
+ *
+ * test=cost: per call of folio_add_lru() on new folios and of
+ * folio_mark_accessed() activating referenced inactive LRU folios
+ * (folio_activate()), each with its batch lock and the move of the batch to
+ * the LRU every PAGEVEC_SIZE calls, amortised; @nr calls per round, preemption
+ * disabled, @rounds rounds: minimum and median TSC cycles per call.  Under
+ * QEMU with -icount the TSC counts instructions, exactly; under UML it counts
+ * real cycles.
+ *
+ * test=wait: a kthread on @cpu calls folio_add_lru() on new folios for
+ * @seconds, meanwhile user space makes the other CPUs drain all CPUs: the
+ * worst single call (its wait for a remote drainer holding the batch lock)
+ * and the worst gap between two calls (the time it lost to anything else,
+ * such as a drain work item).
+ */
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/gfp.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sort.h>
+#include <linux/swap.h>
+#include <linux/vmalloc.h>
+
+static char *test = "cost";
+module_param(test, charp, 0444);
+static int nr = 1024;
+module_param(nr, int, 0444);
+static int rounds = 16;
+module_param(rounds, int, 0444);
+static int cpu = 3;
+module_param(cpu, int, 0444);
+static int seconds = 5;
+module_param(seconds, int, 0444);
+
+/* The TSC itself: get_cycles() is 0 on UML */
+static inline u64 tsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *op, u64 *per_call, int n)
+{
+	sort(per_call, n, sizeof(*per_call), cmp_u64, NULL);
+	pr_info("PWBENCH op=%s calls=%d rounds=%d min=%llu p50=%llu max=%llu\n",
+		op, nr, n, per_call[0], per_call[n / 2], per_call[n - 1]);
+}
+
+static int run_cost(void)
+{
+	struct folio **folios = vcalloc(nr, sizeof(*folios));
+	u64 *add = kcalloc(rounds, sizeof(u64), GFP_KERNEL);
+	u64 *act = kcalloc(rounds, sizeof(u64), GFP_KERNEL);
+	int r, i, on_lru, ret = -ENOMEM;
+	u64 t0;
+
+	if (!folios || !add || !act)
+		goto out;
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < nr; i++) {
+			folios[i] = folio_alloc(GFP_KERNEL, 0);
+			if (!folios[i])
+				goto out;
+		}
+		preempt_disable();
+		t0 = tsc();
+		for (i = 0; i < nr; i++)
+			folio_add_lru(folios[i]);
+		add[r] = (tsc() - t0) / nr;
+		preempt_enable();
+
+		/* Activation: referenced, inactive, on the LRU */
+		for (i = on_lru = 0; i < nr; i++) {
+			if (folio_test_lru(folios[i])) {
+				folio_mark_accessed(folios[i]);
+				folios[on_lru++] = folios[i];
+			} else {
+				folio_put(folios[i]);	/* still in the batch */
+			}
+		}
+		preempt_disable();
+		t0 = tsc();
+		for (i = 0; i < on_lru; i++)
+			folio_mark_accessed(folios[i]);
+		act[r] = on_lru ? (tsc() - t0) / on_lru : 0;
+		preempt_enable();
+		for (i = 0; i < on_lru; i++)
+			folio_put(folios[i]);
+		cond_resched();
+	}
+	report("folio_add_lru", add, rounds);
+	report("folio_activate", act, rounds);
+	ret = 0;
+out:
+	kfree(act);
+	kfree(add);
+	vfree(folios);
+	return ret;
+}
+
+/* test=wait: the owner's side, on @cpu */
+static u64 worst_call_ns, worst_gap_ns, calls;
+static DECLARE_COMPLETION(waited);
+
+static int add_in_a_loop(void *unused)
+{
+	u64 end = ktime_get_ns() + (u64)seconds * NSEC_PER_SEC;
+	u64 t0, t1, prev = 0;
+	struct folio *folio;
+
+	while ((t0 = ktime_get_ns()) < end) {
+		folio = folio_alloc(GFP_KERNEL, 0);
+		if (!folio)
+			break;
+		t0 = ktime_get_ns();
+		folio_add_lru(folio);
+		t1 = ktime_get_ns();
+		/* The batch holds it now; the drain that empties it frees it. */
+		folio_put(folio);
+		worst_call_ns = max(worst_call_ns, t1 - t0);
+		if (prev)
+			worst_gap_ns = max(worst_gap_ns, t0 - prev);
+		prev = t1;
+		calls++;
+	}
+	complete(&waited);
+	return 0;
+}
+
+static int run_wait(void)
+{
+	struct task_struct *t;
+
+	t = kthread_run_on_cpu(add_in_a_loop, NULL, cpu, "pw_bench/%u");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	wait_for_completion(&waited);
+	pr_info("PWBENCH op=wait cpu=%d seconds=%d calls=%llu worst_call_ns=%llu worst_gap_ns=%llu\n",
+		cpu, seconds, calls, worst_call_ns, worst_gap_ns);
+	return 0;
+}
+
+static int __init pw_bench_init(void)
+{
+	int ret;
+
+	if (nr < 1 || rounds < 1)
+		return -EINVAL;
+	if (!strcmp(test, "cost"))
+		ret = run_cost();
+	else if (!strcmp(test, "wait"))
+		ret = run_wait();
+	else
+		ret = -EINVAL;
+	return ret;
+}
+
+static void __exit pw_bench_exit(void)
+{
+}
+
+module_init(pw_bench_init);
+module_exit(pw_bench_exit);
+MODULE_DESCRIPTION("Cost of the owner CPU's LRU batch operations, and its waits");
+MODULE_LICENSE("GPL");

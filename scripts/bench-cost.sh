@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-cost.sh - what the owner CPU's LRU batch operations cost: base,
+# PWLOCKS=n, and PWLOCKS=y booted off and on, side by side.
+#
+# bench/pw_bench.ko times folio_add_lru() and the activation of LRU folios
+# (folio_mark_accessed() -> folio_activate()), batch lock and amortised move
+# included, in cycles per call (min and median of 16 rounds of 1024 calls).
+#  - Counted exactly: x86_64 under QEMU with -icount shift=0,sleep=off (the
+#    TSC counts instructions, the same on every run), one CPU, on kernels
+#    with static branches patched in (JUMP_LABEL=y, as distributions ship
+#    them) and without (tinyconfig-like).
+#  - Timed natively: UML (no static branch patching there), the host's TSC,
+#    interleaved runs of the three kernels, BENCH_REPEAT (default 5) each.
+# The ratios to base are the claim; absolute cycles depend on the host.
+. "$(dirname "$0")/lib.sh"
+
+repeat=${BENCH_REPEAT:-5}
+declare -A line runs
+
+# One icount boot: the PWBENCH lines of VARIANT booted with ARGS.
+icount_run() {
+	local variant=$1; shift
+	BOOT_ACCEL=tcg,thread=single BOOT_QEMU_ARGS="-icount shift=0,sleep=off" BOOT_SMP=1 \
+		"$REPO/scripts/boot.sh" "$variant" pwtest=bench "$@" >&2 || die "boot $variant $* failed"
+	grep -h '^PWBENCH' "$BUILD/logs/$variant/$(echo "pwtest=bench $*" | tr -c 'A-Za-z0-9=,.\n-' _).log" |
+		tr -d '\r'
+}
+
+# One native UML boot: the PWBENCH lines of VARIANT booted with ARGS.
+um_run() {
+	local variant=$1; shift
+	local out=$BUILD/$variant log
+	log=$BUILD/logs/$variant/$(echo "pwtest=bench $*" | tr -c 'A-Za-z0-9=,.\n-' _).log
+	mkdir -p "$(dirname "$log")"
+	"$REPO/scripts/mkinitramfs.sh"
+	cat "$BUILD/initramfs.cpio" "$out/modules.cpio" > "$out/initrd.cpio"
+	timeout 300 "$out/linux" mem=512M seccomp=on ncpus=1 initrd="$out/initrd.cpio" \
+		con0=fd:0,fd:1 con=null pwtest=bench "$@" < /dev/null > "$log" 2>&1 || true
+	grep -h '^PWBENCH' "$log" | tr -d '\r' | grep . || die "no result from $variant $*: $log"
+}
+
+field() { sed -n "s/.*op=$1 .* $2=\([0-9]*\).*/\1/p" <<< "$3"; }
+
+table() {
+	local title=$1; shift
+	echo
+	echo "$title"
+	printf '  %-28s %22s %22s\n' "kernel" "folio_add_lru min/p50" "folio_activate min/p50"
+	local k base_add base_act add act
+	for k in "$@"; do
+		add=$(field folio_add_lru min "${line[$k]}") act=$(field folio_activate min "${line[$k]}")
+		[ -n "${base_add:-}" ] || { base_add=$add; base_act=$act; }
+		printf '  %-28s %10s/%-5s x%-5s %10s/%-5s x%-5s\n' "$k" \
+			"$add" "$(field folio_add_lru p50 "${line[$k]}")" \
+			"$(echo "scale=3; $add / $base_add" | bc)" \
+			"$act" "$(field folio_activate p50 "${line[$k]}")" \
+			"$(echo "scale=3; $act / $base_act" | bc)"
+	done
+}
+
+for jl in -jumplabel ""; do
+	for k in base nopw pw; do
+		"$REPO/scripts/build-bench.sh" "x86-$k-bench$jl" >&2
+	done
+	line[base$jl]=$(icount_run "x86-base-bench$jl")
+	line[nopw$jl]=$(icount_run "x86-nopw-bench$jl")
+	line[off$jl]=$(icount_run "x86-pw-bench$jl" pwlocks=0)
+	line[on$jl]=$(icount_run "x86-pw-bench$jl" pwlocks=1)
+done
+
+table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=y:" \
+	base-jumplabel nopw-jumplabel off-jumplabel on-jumplabel
+table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=n:" base nopw off on
+
+# Natively: UML kernels, interleaved, the best of BENCH_REPEAT runs each.
+for k in base nopw pw; do
+	"$REPO/scripts/build-bench.sh" "um-$k-bench" >&2
+done
+for i in $(seq "$repeat"); do
+	runs[base]+=$(um_run um-base-bench)$'\n'
+	runs[nopw]+=$(um_run um-nopw-bench)$'\n'
+	runs[off]+=$(um_run um-pw-bench pwlocks=0)$'\n'
+	runs[on]+=$(um_run um-pw-bench pwlocks=1)$'\n'
+done
+for k in base nopw off on; do
+	# the run with the lowest minimum, per operation
+	line[um-$k]=$(for op in folio_add_lru folio_activate; do
+		grep "op=$op " <<< "${runs[$k]}" | sort -t= -k5 -n | head -1
+	done)
+done
+table "UML on this host's CPU (cycles per call, best of $repeat interleaved runs), no static branches:" \
+	um-base um-nopw um-off um-on

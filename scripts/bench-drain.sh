@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-drain.sh - what one lru_add_drain_all() costs its caller, PW locks
+# off vs on, on the same kernel, as the number of CPUs holding batched folios
+# grows: QEMU TCG with BENCH_CPUS (default "2 4 8 16") vCPUs, all but CPU 0
+# isolated (isolcpus=nohz,domain,1-N nohz_full=1-N), so that with PW locks on
+# CPU 0 drains every other CPU itself, and off queues work on each.
+# guest/pwtest-drainbench times 1000 calls, every CPU holding batched folios
+# and busy; BENCH_REPEAT (default 2) alternating boots per mode and size.
+# Prints the medians and spread, the ratio off/on, and the per-CPU slope of
+# each mode, from which bigger machines are extrapolated.  Absolute times are
+# emulated (2 host cores run all the vCPUs); the ratios are the claim.
+. "$(dirname "$0")/lib.sh"
+
+variant=x86-pw-bench
+repeat=${BENCH_REPEAT:-2}
+"$REPO/scripts/build-bench.sh" "$variant" >&2
+results=()
+for n in ${BENCH_CPUS:-2 4 8 16}; do
+	isol="isolcpus=nohz,domain,1-$((n - 1)) nohz_full=1-$((n - 1))"
+	for i in $(seq "$repeat"); do
+		for mode in 0 1; do
+			args="$isol pwlocks=$mode pwtest=drainbench bench_run=$i"
+			# shellcheck disable=SC2086
+			BOOT_SMP=$n BOOT_TIMEOUT=600 "$REPO/scripts/boot.sh" "$variant" $args >&2 ||
+				die "benchmark boot failed: $args"
+			log=$BUILD/logs/$variant/$(echo "$args" | tr -c 'A-Za-z0-9=,.\n-' _).log
+			results+=("$(grep -m1 '^DRAINBENCH' "$log" | tr -d '\r')")
+		done
+	done
+done
+
+echo
+echo "lru_add_drain_all() via BLKFLSBUF, $variant, QEMU TCG, CPUs 1.. isolated (microseconds per call)"
+printf '%-5s %-4s %9s %9s %9s %9s %9s\n' cpus mode min p10 p50 p90 max
+printf '%s\n' "${results[@]}" | python3 -c '
+import sys, collections
+p50 = collections.defaultdict(list)
+for line in sys.stdin:
+    v = dict(kv.split("=", 1) for kv in line.split()[1:])
+    print("%-5s %-4s %9s %9s %9s %9s %9s" % (v["cpus"], v["mode"], v["us_min"], v["us_p10"],
+          v["us_p50"], v["us_p90"], v["us_max"]))
+    p50[int(v["cpus"]), v["mode"]].append(float(v["us_p50"]))
+med = {k: sum(x) / len(x) for k, x in p50.items()}
+sizes = sorted({c for c, _ in med})
+print()
+print("%-5s %12s %12s %8s" % ("cpus", "off p50", "on p50", "off/on"))
+for c in sizes:
+    print("%-5s %10.1fus %10.1fus %8.2f" % (c, med[c, "off"], med[c, "on"], med[c, "off"] / med[c, "on"]))
+if len(sizes) > 1:
+    lo, hi = sizes[0], sizes[-1]
+    for mode in ("off", "on"):
+        print("per extra CPU, %s: %.1fus (%d to %d CPUs)" % (mode, (med[hi, mode] - med[lo, mode]) / (hi - lo), lo, hi))
+'

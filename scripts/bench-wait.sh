@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-wait.sh - what the task on an isolated CPU waits for while other CPUs
+# drain its LRU batch: a kthread on CPU 3 (isolcpus=nohz,domain,3
+# nohz_full=3) adds folios to the LRU for 5 s (bench/pw_bench.ko test=wait),
+# with and without CPUs 1 and 2 making the kernel drain all CPUs in a loop
+# (compaction, drop_caches), PW locks off and on, BENCH_REPEAT (default 3)
+# boots each.  Reports the worst single folio_add_lru() call (with PW locks
+# on: its wait for a remote drainer holding the batch lock) and the worst gap
+# between two calls (time lost to anything else, such as a drain work item).
+# QEMU TCG, 4 vCPUs on 2 host cores: absolute times are emulated.
+. "$(dirname "$0")/lib.sh"
+
+variant=x86-pw-bench
+repeat=${BENCH_REPEAT:-3}
+"$REPO/scripts/build-bench.sh" "$variant" >&2
+rows=()
+for i in $(seq "$repeat"); do
+	for storm in 0 1; do
+		for mode in 0 1; do
+			args="isolcpus=nohz,domain,3 nohz_full=3 pwlocks=$mode pwtest=bench"
+			args="$args pwbench_test=wait pwbench_storm=$storm bench_run=$i"
+			# shellcheck disable=SC2086
+			"$REPO/scripts/boot.sh" "$variant" $args >&2 || die "benchmark boot failed: $args"
+			log=$BUILD/logs/$variant/$(echo "$args" | tr -c 'A-Za-z0-9=,.\n-' _).log
+			rows+=("mode=$mode storm=$storm $(grep -m1 -o 'PWBENCH op=wait.*' "$log" | tr -d '\r')")
+		done
+	done
+done
+
+echo
+echo "Owner on isolated CPU 3 calling folio_add_lru() for 5 s, $variant, QEMU TCG 4 CPUs"
+printf '%s\n' "${rows[@]}" | python3 -c '
+import sys, collections, statistics
+r = collections.defaultdict(list)
+for line in sys.stdin:
+    v = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
+    r["on" if v["mode"] == "1" else "off", v["storm"] == "1"].append(v)
+print("%-4s %-9s %10s %18s %18s" % ("mode", "storm", "calls", "worst call us", "worst gap us"))
+for (mode, storm), vs in sorted(r.items()):
+    call = sorted(int(v["worst_call_ns"]) / 1000 for v in vs)
+    gap = sorted(int(v["worst_gap_ns"]) / 1000 for v in vs)
+    print("%-4s %-9s %10d %8.0f (max %6.0f) %8.0f (max %6.0f)" % (mode, "drains" if storm else "none",
+          statistics.median(int(v["calls"]) for v in vs), statistics.median(call), call[-1],
+          statistics.median(gap), gap[-1]))
+print("(medians of %d boots, worst in parentheses)" % len(next(iter(r.values()))))
+'
