@@ -6,7 +6,7 @@ V ?= x86-pw
 ARGS ?=
 ARCH ?= um
 
-.PHONY: demo test setup reapply export build boot kunit checkpatch series bisect w1 bench cost
+.PHONY: demo test setup reapply export build boot kunit checkpatch series bisect w1 bench bench-cost bench-drain bench-wait cost
 
 demo:		## build the patched kernel, boot it with an isolated CPU, summarise
 	scripts/demo.sh
@@ -22,7 +22,7 @@ build: setup	## one variant: make build V=x86-pw-lockdep
 	scripts/build.sh $(V)
 boot: build	## one boot: make boot V=x86-pw ARGS="pwlocks=1 pwtest=smoke"
 	scripts/boot.sh $(V) $(ARGS)
-kunit: setup	## KUnit: make kunit ARCH=um|x86_64 ARGS=pwlocks=1
+kunit: setup	## KUnit: make kunit ARCH=um|x86_64|x86_64-rt ARGS=pwlocks=1
 	scripts/kunit.sh $(ARCH) $(ARGS)
 checkpatch:	## checkpatch.pl --strict on every patch
 	scripts/checkpatch.sh
@@ -30,9 +30,14 @@ series:	setup	## git am + export round trip
 	scripts/check-series.sh
 bisect: setup	## every patch builds on its own
 	scripts/build-each.sh $(V)
-w1: setup	## W=1 on the C files the series touches: make w1 V=x86-pw-lockdep-modules
+w1: setup	## W=1 on the C files the series touches: make w1 V=x86-pw
 	scripts/build.sh $(V) && scripts/build-w1.sh $(V)
-bench: setup	## lru_add_drain_all() cost, off vs on mode, same kernel
-	scripts/build.sh $(V) && scripts/bench.sh $(V)
+bench: bench-cost bench-drain bench-wait	## all benchmarks below
+bench-cost: setup	## owner-side cost: base, PWLOCKS=n, off, on (icount and UML)
+	scripts/bench-cost.sh
+bench-drain: setup	## lru_add_drain_all() cost, off vs on, 2..16 CPUs
+	scripts/bench-drain.sh
+bench-wait: setup	## what the task on an isolated CPU waits for, off vs on
+	scripts/bench-wait.sh
 cost: setup	## disassembly of the owner-CPU fast path: PWLOCKS=n vs y
 	scripts/cost-disasm.sh

@@ -3,14 +3,19 @@
 #
 # kunit.sh ARCH [KERNEL ARG...] - build KUnit (configs/kunit.config) with the
 # kernel's kunit.py for ARCH (um: UML with 4 CPUs; x86_64: QEMU TCG with 4
-# CPUs), boot it with the given kernel arguments and judge the results: every
-# expected suite must have run and every case passed.
+# CPUs; x86_64-rt: the same with PREEMPT_RT), boot it with the given kernel
+# arguments and judge the results: every expected suite must have run and
+# every case passed (or skipped for the PW locks mode booted).
 . "$(dirname "$0")/lib.sh"
 
-arch=${1:?usage: kunit.sh um|x86_64 [KERNEL ARG...]}; shift
+arch=${1:?usage: kunit.sh um|x86_64|x86_64-rt [KERNEL ARG...]}; shift
+rt=
 case $arch in
 um)	out=$BUILD/um-kunit; run=(--kernel_args seccomp=on --kernel_args ncpus=4) ;;
 x86_64)	out=$BUILD/x86-kunit; run=(--qemu_args "-smp 4")
+	export PATH=$REPO/scripts/qemu-tcg:$PATH ;;
+x86_64-rt)
+	out=$BUILD/x86-rt-kunit; run=(--qemu_args "-smp 4") arch=x86_64 rt=y
 	export PATH=$REPO/scripts/qemu-tcg:$PATH ;;
 *)	die "unknown KUnit arch '$arch'" ;;
 esac
@@ -33,6 +38,7 @@ while read -r line; do
 		suite= ;;
 	esac
 done < "$REPO/configs/kunit.config"
+[ -z "$rt" ] || printf '%s\n' CONFIG_EXPERT=y CONFIG_PREEMPT_RT=y >> "$kunitconfig"
 
 kunit() {
 	(cd "$TREE" && python3 tools/testing/kunit/kunit.py "$@" --arch="$arch" \
@@ -44,7 +50,7 @@ kunit build --kunitconfig="$kunitconfig" --make_options CC="ccache gcc" \
 	--jobs="$JOBS" > "$out/build.log" 2>&1 ||
 	{ tail -40 "$out/build.log" >&2; die "KUnit build for $arch failed"; }
 
-name=$arch-$(echo "${*:-default}" | tr -c 'A-Za-z0-9=,.\n-' _)
+name=$arch${rt:+-rt}-$(echo "${*:-default}" | tr -c 'A-Za-z0-9=,.\n-' _)
 raw=$BUILD/logs/kunit/$name.log
 json=$BUILD/logs/kunit/$name.json
 kargs=()

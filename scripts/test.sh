@@ -97,7 +97,7 @@ for v in $VARIANTS; do
 	fi
 done
 
-for arch in um x86_64; do
+for arch in um x86_64 x86_64-rt; do
 	stage "KUnit: $arch, 4 CPUs"
 	for args in "${KUNIT_ARGS[@]}"; do
 		run "kunit $arch [$args]" "$REPO/scripts/kunit.sh" "$arch" $args
