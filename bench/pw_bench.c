@@ -9,10 +9,17 @@
  * test=cost: per call of folio_add_lru() on new folios and of
  * folio_mark_accessed() activating referenced inactive LRU folios
  * (folio_activate()), each with its batch lock and the move of the batch to
- * the LRU every PAGEVEC_SIZE calls, amortised; @nr calls per round, preemption
- * disabled, @rounds rounds: minimum and median TSC cycles per call.  Under
- * QEMU with -icount the TSC counts instructions, exactly; under UML it counts
- * real cycles.
+ * the LRU every FOLIO_BATCH_SIZE calls, amortised; @nr calls per round (rounded
+ * down to a multiple of FOLIO_BATCH_SIZE, so that every round moves as many
+ * batches, whatever this CPU's batch held before), preemption disabled,
+ * @rounds rounds: minimum and median TSC cycles per call.  Under QEMU with
+ * -icount the TSC counts instructions, exactly; under UML it counts real
+ * cycles.
+ *
+ * test=cost also times the remote section of a drain with PW locks (what an
+ * isolated CPU's task can wait for): take a CPU's PW lock with interrupts
+ * disabled, move a full folio batch out, release the lock, as
+ * folio_batch_move_out() in mm/internal.h does; on this CPU, uncontended.
  *
  * test=wait: a kthread on @cpu calls folio_add_lru() on new folios for
  * @seconds, meanwhile user space makes the other CPUs drain all CPUs: the
@@ -25,14 +32,18 @@
 #include <linux/gfp.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/folio_batch.h>
 #include <linux/module.h>
+#if __has_include(<linux/pwlocks.h>)
+#include <linux/pwlocks.h>
+#endif
 #include <linux/sort.h>
 #include <linux/swap.h>
 #include <linux/vmalloc.h>
 
 static char *test = "cost";
 module_param(test, charp, 0444);
-static int nr = 1024;
+static int nr = 31 * 128;
 module_param(nr, int, 0444);
 static int rounds = 16;
 module_param(rounds, int, 0444);
@@ -61,15 +72,47 @@ static void report(const char *op, u64 *per_call, int n)
 		op, nr, n, per_call[0], per_call[n / 2], per_call[n - 1]);
 }
 
+#ifdef PW_LOCK_INIT
+/* What a remote drain holds an isolated CPU's lock for (mm/internal.h) */
+static DEFINE_PER_CPU(pw_lock_t, hold_lock) = PW_LOCK_INIT(hold_lock);
+static DEFINE_PER_CPU(struct folio_batch, hold_batch) = { .nr = FOLIO_BATCH_SIZE };
+
+static u64 remote_section(int calls)
+{
+	int cpu = get_cpu(), i;
+	struct folio_batch *from = per_cpu_ptr(&hold_batch, cpu), to;
+	unsigned long flags;
+	u64 t0 = tsc();
+
+	for (i = 0; i < calls; i++) {
+		pw_lock_irqsave(&hold_lock, cpu, flags);
+		to = *from;
+		folio_batch_reinit(from);
+		from->nr = FOLIO_BATCH_SIZE;	/* full again, for the next copy */
+		pw_unlock_irqrestore(&hold_lock, cpu, flags);
+		barrier_data(&to);
+	}
+	t0 = (tsc() - t0) / calls;
+	put_cpu();
+	return t0;
+}
+#else
+static u64 remote_section(int calls)
+{
+	return 0;	/* the base kernel has no PW locks */
+}
+#endif
+
 static int run_cost(void)
 {
 	struct folio **folios = vcalloc(nr, sizeof(*folios));
 	u64 *add = kcalloc(rounds, sizeof(u64), GFP_KERNEL);
 	u64 *act = kcalloc(rounds, sizeof(u64), GFP_KERNEL);
+	u64 *hold = kcalloc(rounds, sizeof(u64), GFP_KERNEL);
 	int r, i, on_lru, ret = -ENOMEM;
 	u64 t0;
 
-	if (!folios || !add || !act)
+	if (!folios || !add || !act || !hold)
 		goto out;
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < nr; i++) {
@@ -84,7 +127,7 @@ static int run_cost(void)
 		add[r] = (tsc() - t0) / nr;
 		preempt_enable();
 
-		/* Activation: referenced, inactive, on the LRU */
+		/* Activation: referenced, inactive, on the LRU; whole batches */
 		for (i = on_lru = 0; i < nr; i++) {
 			if (folio_test_lru(folios[i])) {
 				folio_mark_accessed(folios[i]);
@@ -93,6 +136,8 @@ static int run_cost(void)
 				folio_put(folios[i]);	/* still in the batch */
 			}
 		}
+		while (on_lru % FOLIO_BATCH_SIZE)
+			folio_put(folios[--on_lru]);
 		preempt_disable();
 		t0 = tsc();
 		for (i = 0; i < on_lru; i++)
@@ -101,12 +146,15 @@ static int run_cost(void)
 		preempt_enable();
 		for (i = 0; i < on_lru; i++)
 			folio_put(folios[i]);
+		hold[r] = remote_section(nr);
 		cond_resched();
 	}
 	report("folio_add_lru", add, rounds);
 	report("folio_activate", act, rounds);
+	report("remote_section", hold, rounds);
 	ret = 0;
 out:
+	kfree(hold);
 	kfree(act);
 	kfree(add);
 	vfree(folios);
@@ -159,6 +207,7 @@ static int __init pw_bench_init(void)
 {
 	int ret;
 
+	nr -= nr % FOLIO_BATCH_SIZE;
 	if (nr < 1 || rounds < 1)
 		return -EINVAL;
 	if (!strcmp(test, "cost"))

@@ -4,8 +4,9 @@
  *
  * Before every call each online CPU puts a fresh page-cache folio into its
  * LRU add batch (a thread pinned there writes to its own tmpfs file), so
- * every CPU has something to drain.  The threads keep their CPUs busy in
- * between, as a loaded system's would be.  CPU 0 then calls
+ * every CPU has something to drain; the threads then sleep (busy threads on
+ * every vCPU starve QEMU's emulation of a machine bigger than the host's
+ * cores, and RCU stalls).  CPU 0 then calls
  * ioctl(BLKFLSBUF) on /dev/ram0, whose invalidate_bdev() is little more
  * than lru_add_drain_all() when the ramdisk caches one page, and times it.
  * Prints the median and spread over the calls; boot the same kernel with
@@ -31,9 +32,10 @@
 #define MAX_CPUS	64
 #define MAX_CALLS	100000
 
-static volatile unsigned long generation;
-static volatile unsigned long refilled[MAX_CPUS];
-static volatile int stop;
+static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t go = PTHREAD_COND_INITIALIZER, done = PTHREAD_COND_INITIALIZER;
+static unsigned long generation;
+static int refilled, stop;
 
 static void *refiller(void *arg)
 {
@@ -47,15 +49,20 @@ static void *refiller(void *arg)
 	if (fd < 0)
 		die(path);
 	memset(page, 'x', sizeof(page));
-	while (!stop) {
-		if (generation == seen)
-			continue;
+	pthread_mutex_lock(&mutex);
+	for (;;) {
+		while (generation == seen && !stop)
+			pthread_cond_wait(&go, &mutex);
+		if (stop)
+			break;
 		seen = generation;
 		/* a new folio: truncate, then write (LRU add batch) */
 		if (ftruncate(fd, 0) || pwrite(fd, page, sizeof(page), 0) < 0)
 			die("refill");
-		__atomic_store_n(&refilled[cpu], seen, __ATOMIC_RELEASE);
+		refilled++;
+		pthread_cond_signal(&done);
 	}
+	pthread_mutex_unlock(&mutex);
 	return NULL;
 }
 
@@ -90,10 +97,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < calls; i++) {
 		uint64_t t0;
 
+		pthread_mutex_lock(&mutex);
 		generation++;
-		for (cpu = 1; cpu < ncpus; cpu++)
-			while (__atomic_load_n(&refilled[cpu], __ATOMIC_ACQUIRE) != generation)
-				;
+		refilled = 0;
+		pthread_cond_broadcast(&go);
+		while (refilled != ncpus - 1)
+			pthread_cond_wait(&done, &mutex);
+		pthread_mutex_unlock(&mutex);
 		/* CPU 0's batch gets the ramdisk page; the bdev must cache one */
 		if (pread(fd, block, sizeof(block), 0) < 0)
 			die("pread");
@@ -102,7 +112,10 @@ int main(int argc, char **argv)
 			die("BLKFLSBUF");
 		t[i] = now_ns() - t0;
 	}
+	pthread_mutex_lock(&mutex);
 	stop = 1;
+	pthread_cond_broadcast(&go);
+	pthread_mutex_unlock(&mutex);
 	for (cpu = 1; cpu < ncpus; cpu++)
 		pthread_join(threads[cpu], NULL);
 

@@ -22,26 +22,53 @@ declare -A line runs
 # One icount boot: the PWBENCH lines of VARIANT booted with ARGS.
 icount_run() {
 	local variant=$1; shift
+	local args="pwtest=bench${*:+ $*}"
+	# shellcheck disable=SC2086
 	BOOT_ACCEL=tcg,thread=single BOOT_QEMU_ARGS="-icount shift=0,sleep=off" BOOT_SMP=1 \
-		"$REPO/scripts/boot.sh" "$variant" pwtest=bench "$@" >&2 || die "boot $variant $* failed"
-	grep -h '^PWBENCH' "$BUILD/logs/$variant/$(echo "pwtest=bench $*" | tr -c 'A-Za-z0-9=,.\n-' _).log" |
-		tr -d '\r'
+		"$REPO/scripts/boot.sh" "$variant" $args >&2 || die "boot $variant $args failed"
+	# shellcheck disable=SC2086
+	grep -h '^PWBENCH' "$(boot_log "$variant" $args)" | tr -d '\r'
 }
 
-# One native UML boot: the PWBENCH lines of VARIANT booted with ARGS.
+# One native UML run: the PWBENCH lines of VARIANT booted with ARGS.  The
+# benchmark is built into these kernels (build_um) and runs as an initcall;
+# without an init the kernel then stops.
 um_run() {
 	local variant=$1; shift
-	local out=$BUILD/$variant log
-	log=$BUILD/logs/$variant/$(echo "pwtest=bench $*" | tr -c 'A-Za-z0-9=,.\n-' _).log
+	local args="pw_bench.test=cost${*:+ $*}" log
+	# shellcheck disable=SC2086
+	log=$(boot_log "$variant" $args)
 	mkdir -p "$(dirname "$log")"
-	"$REPO/scripts/mkinitramfs.sh"
-	cat "$BUILD/initramfs.cpio" "$out/modules.cpio" > "$out/initrd.cpio"
-	timeout 300 "$out/linux" mem=512M seccomp=on ncpus=1 initrd="$out/initrd.cpio" \
-		con0=fd:0,fd:1 con=null pwtest=bench "$@" < /dev/null > "$log" 2>&1 || true
-	grep -h '^PWBENCH' "$log" | tr -d '\r' | grep . || die "no result from $variant $*: $log"
+	# shellcheck disable=SC2086
+	timeout 120 "$BUILD/$variant/linux" mem=512M seccomp=on ncpus=1 init=/nonexistent \
+		$args < /dev/null > "$log" 2>&1 || true
+	grep -ho 'PWBENCH .*' "$log" | tr -d '\r' | grep . || die "no result from $variant $*: $log"
+}
+
+# A UML kernel with the benchmark built in: bench/pw_bench.c added to mm/ in
+# a worktree of the base (um-base-bench) or of the series.
+build_um() {
+	local variant=$1 wt ref=$BRANCH
+	wt=$(worktree umbench)
+	[[ -$variant- != *-base-* ]] || ref=$BASE_TAG
+	git -C "$wt" checkout -q --detach "$(git -C "$TREE" rev-parse "$ref")"
+	cp "$REPO/bench/pw_bench.c" "$wt/mm/pw_bench.c"
+	echo 'obj-y += pw_bench.o' >> "$wt/mm/Makefile"
+	PW_TREE=$wt "$REPO/scripts/build.sh" "$variant" >&2
+	git -C "$wt" checkout -q -- mm/Makefile
+	rm -f "$wt/mm/pw_bench.c"
 }
 
 field() { sed -n "s/.*op=$1 .* $2=\([0-9]*\).*/\1/p" <<< "$3"; }
+
+# The remote section of a drain: what an isolated CPU's task may wait for.
+holds() {
+	local k
+	echo "  remote section (take a CPU's PW lock irqsave, move a full batch out, unlock):"
+	for k in "$@"; do
+		printf '    %-26s %6s\n' "$k" "$(field remote_section min "${line[$k]}")"
+	done
+}
 
 table() {
 	local title=$1; shift
@@ -72,23 +99,25 @@ done
 
 table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=y:" \
 	base-jumplabel nopw-jumplabel off-jumplabel on-jumplabel
+holds off-jumplabel on-jumplabel
 table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=n:" base nopw off on
 
 # Natively: UML kernels, interleaved, the best of BENCH_REPEAT runs each.
 for k in base nopw pw; do
-	"$REPO/scripts/build-bench.sh" "um-$k-bench" >&2
+	build_um "um-$k-umbench"
 done
 for i in $(seq "$repeat"); do
-	runs[base]+=$(um_run um-base-bench)$'\n'
-	runs[nopw]+=$(um_run um-nopw-bench)$'\n'
-	runs[off]+=$(um_run um-pw-bench pwlocks=0)$'\n'
-	runs[on]+=$(um_run um-pw-bench pwlocks=1)$'\n'
+	runs[base]+=$(um_run um-base-umbench)$'\n'
+	runs[nopw]+=$(um_run um-nopw-umbench)$'\n'
+	runs[off]+=$(um_run um-pw-umbench pwlocks=0)$'\n'
+	runs[on]+=$(um_run um-pw-umbench pwlocks=1)$'\n'
 done
 for k in base nopw off on; do
 	# the run with the lowest minimum, per operation
-	line[um-$k]=$(for op in folio_add_lru folio_activate; do
+	line[um-$k]=$(for op in folio_add_lru folio_activate remote_section; do
 		grep "op=$op " <<< "${runs[$k]}" | sort -t= -k5 -n | head -1
 	done)
 done
 table "UML on this host's CPU (cycles per call, best of $repeat interleaved runs), no static branches:" \
 	um-base um-nopw um-off um-on
+holds um-off um-on

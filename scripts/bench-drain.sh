@@ -25,8 +25,8 @@ for n in ${BENCH_CPUS:-2 4 8 16}; do
 			# shellcheck disable=SC2086
 			BOOT_SMP=$n BOOT_TIMEOUT=600 "$REPO/scripts/boot.sh" "$variant" $args >&2 ||
 				die "benchmark boot failed: $args"
-			log=$BUILD/logs/$variant/$(echo "$args" | tr -c 'A-Za-z0-9=,.\n-' _).log
-			results+=("$(grep -m1 '^DRAINBENCH' "$log" | tr -d '\r')")
+			# shellcheck disable=SC2086
+			results+=("$(grep -m1 '^DRAINBENCH' "$(boot_log "$variant" $args)" | tr -d '\r')")
 		done
 	done
 done

@@ -23,7 +23,8 @@ for i in $(seq "$repeat"); do
 			args="$args pwbench_test=wait pwbench_storm=$storm bench_run=$i"
 			# shellcheck disable=SC2086
 			"$REPO/scripts/boot.sh" "$variant" $args >&2 || die "benchmark boot failed: $args"
-			log=$BUILD/logs/$variant/$(echo "$args" | tr -c 'A-Za-z0-9=,.\n-' _).log
+			# shellcheck disable=SC2086
+			log=$(boot_log "$variant" $args)
 			rows+=("mode=$mode storm=$storm $(grep -m1 -o 'PWBENCH op=wait.*' "$log" | tr -d '\r')")
 		done
 	done

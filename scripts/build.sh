@@ -27,9 +27,9 @@ for f in $(echo "${variant#*-}" | tr - ' '); do
 done
 out=$BUILD/$variant
 cfg=$BUILD/.kconfig/$variant
-# "base" builds the pristine base without the series, in its own worktree;
-# build/VARIANT links to the result.
-if [[ -$variant- == *-base-* ]]; then
+# "base" builds the pristine base without the series, in its own worktree
+# (unless the caller names a tree); build/VARIANT links to the result.
+if [[ -$variant- == *-base-* ]] && [ -z "${PW_TREE:-}" ]; then
 	TREE=$(worktree base)
 	git -C "$TREE" checkout -q --detach "$BASE_TAG"
 	out=$BUILD/base/build/$variant

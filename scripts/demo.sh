@@ -19,7 +19,8 @@ for mode in off on; do
 	[ $mode = off ] && args="$ISOL pwlocks=0 pwtest=probe,probefifo"
 	# shellcheck disable=SC2086
 	"$REPO/scripts/boot.sh" x86-pw $args >&2 || die "boot [$args] failed"
-	log[$mode]=$BUILD/logs/x86-pw/$(echo "$args" | tr -c 'A-Za-z0-9=,.\n-' _).log
+	# shellcheck disable=SC2086
+	log[$mode]=$(boot_log x86-pw $args)
 done
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$2"; }
@@ -28,7 +29,7 @@ echo "PW locks, x86_64 QEMU (TCG), 4 CPUs, CPU 3 isolated; a task on CPU 3 refil
 echo "its LRU, mlock and buffer-head caches (tmpfs, mlock, ext2), then spins while"
 echo "CPU 0 makes the kernel drain all CPUs."
 for mode in off on; do
-	echo "  $mode: $(grep -m1 -o 'pwlocks: .* mode ([^)]*)' "${log[$mode]}")"
+	echo "  $mode: $(grep -m1 -o 'pwlocks: o[nf]* ([a-z]*)' "${log[$mode]}")"
 done
 for kind in SCHED_OTHER SCHED_FIFO; do
 	echo
@@ -69,11 +70,12 @@ for form in "nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3" "$ISOL" "cpuset 
 		fi
 		# shellcheck disable=SC2086
 		"$REPO/scripts/boot.sh" x86-pw $args >&2 || die "boot [$args] failed"
-		l=$BUILD/logs/x86-pw/$(echo "$args" | tr -c 'A-Za-z0-9=,.\n-' _).log
+		# shellcheck disable=SC2086
+		l=$(boot_log x86-pw $args)
 		sum() { grep '^PROBE entry=' "$l" | tr -d '\r' | sed -n "s/.* $1=\([0-9]*\).*/\1/p" |
 			paste -sd+ | bc; }
 		other=$(grep '^PROBE entry=' "$l" | tr -d '\r' | sed -n 's/.*other_work: \(.*\) ran:.*/\1/p' |
-			tr ' ' '\n' | grep . | sort -u | paste -sd' ')
+			tr ' ' '\n' | sed '/^$/d' | sort -u | paste -sd' ')
 		printf '  %-44s %-4s %6s %5s %6s %-s\n' "$form" "$mode" "$(sum lru_work)" \
 			"$(sum bh_ipi)" "$(sum invol_cs)" "${other:--}"
 	done

@@ -33,6 +33,12 @@ KERNEL_BAD='WARNING:|BUG:|Oops|Kernel panic|general protection fault|Call Trace:
 'turning off the locking correctness validator|blocked for more than|'\
 'rcu.*detected stalls|soft lockup|hard LOCKUP'
 
+# The console log of scripts/boot.sh VARIANT ARGS...
+boot_log() {
+	local variant=$1; shift
+	echo "$BUILD/logs/$variant/$(echo "${*:-default}" | tr -c 'A-Za-z0-9=,.\n-' _).log"
+}
+
 # Kernel make for an out-of-tree variant directory.
 kmake() {
 	local out=$1; shift

@@ -1,0 +1,1 @@
+savedcmd_modules.order := {   echo pw_bench.o; :; } > modules.order

@@ -1,0 +1,1 @@
+./pw_bench.o
