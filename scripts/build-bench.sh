@@ -11,8 +11,11 @@ out=$BUILD/$variant
 "$REPO/scripts/build.sh" "$variant"
 [[ $variant == um-* ]] && export ARCH=um
 [[ -$variant- != *-base-* ]] || TREE=$(worktree base)
-kmake "$(readlink -f "$out")" M="$REPO/bench" modules > "$out/bench.log" 2>&1 ||
+# Built from a copy under the build dir: the repository stays free of objects.
+src=$(readlink -f "$out")/pw_bench
+mkdir -p "$src" && cp "$REPO/bench/Kbuild" "$REPO/bench/pw_bench.c" "$src/"
+kmake "$(readlink -f "$out")" M="$src" modules > "$out/bench.log" 2>&1 ||
 	{ cat "$out/bench.log" >&2; die "bench/pw_bench.ko does not build against $variant"; }
-kmake "$(readlink -f "$out")" M="$REPO/bench" modules_install \
+kmake "$(readlink -f "$out")" M="$src" modules_install \
 	INSTALL_MOD_PATH="$out/modroot" >> "$out/bench.log" 2>&1
 (cd "$out/modroot" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out/modules.cpio"

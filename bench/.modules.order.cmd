@@ -1,1 +1,0 @@
-savedcmd_modules.order := {   echo pw_bench.o; :; } > modules.order

@@ -1,1 +1,0 @@
-savedcmd_pw_bench.ko := ld -r -m elf_x86_64 --fatal-warnings -z noexecstack --no-warn-rwx-segments --build-id=sha1 --force-group-allocation  -T /work/main/build/x86-pw-bench/scripts/module.lds -o pw_bench.ko pw_bench.o pw_bench.mod.o .module-common.o

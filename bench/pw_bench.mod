@@ -1,1 +1,0 @@
-./pw_bench.o
