@@ -14,6 +14,8 @@ set +e
 # work off the CPU too); pwtest=partition makes CPU 3 a cpuset isolated
 # partition at run time first.  With PW locks on the probe must see no drain
 # work there, off it must see some (guest/pwtest-probe.c).
+# pwtest=slabflush: slab shrinking while CPU 3 (isolated) allocates; with PW
+# locks on no sheaf flush work may run there, off (and on base) some must.
 # pwtest=workcount: one drain work item per CPU and drain, as the base
 # kernel queues.  pwtest=kunitmod: the KUnit suites loaded as modules after
 # boot.  pwtest=collapse: MADV_COLLAPSE on tmpfs with lockdep watching the
@@ -36,20 +38,21 @@ boot_args() {
 		done
 		printf '%s\n' "pwlocks=0 pwtest=partition" "pwlocks=1 pwtest=partition" \
 			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" \
+			"$ISOL pwlocks=0 pwtest=slabflush" "$ISOL pwtest=slabflush" \
 			"pwlocks=0 pwtest=workcount" "pwlocks=1 pwtest=workcount" ;;
 	x86-nopw-lockdep)
-		printf '%s\n' "pwexpect=none" "$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
+		printf '%s\n' "pwexpect=none" "$ISOL pwtest=smoke,probe,slabflush pwprobe_rounds=20" \
 			"pwtest=workcount" ;;
 	x86-pw-lockdep-modules-jumplabel-pwdefault)
 		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=bogus pwexpect=on" \
-			"$ISOL pwlocks=0 pwtest=smoke,probe pwprobe_rounds=20" \
-			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
+			"$ISOL pwlocks=0 pwtest=smoke,probe,slabflush pwprobe_rounds=20" \
+			"$ISOL pwtest=smoke,probe,slabflush pwprobe_rounds=20" \
 			"pwlocks=0 pwtest=collapse,kunitmod" "pwlocks=1 pwtest=collapse,kunitmod" \
 			"$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" ;;
 	x86-up)
 		printf '%s\n' "pwexpect=none" "pwtest=smoke" ;;
 	x86-base)
-		printf '%s\n' "pwtest=workcount" "$ISOL pwtest=probe" ;;
+		printf '%s\n' "pwtest=workcount" "$ISOL pwtest=probe,slabflush" ;;
 	esac
 }
 KUNIT_ARGS=("pwlocks=0" "pwlocks=1")
