@@ -57,6 +57,9 @@ echo "Logs: ${log[off]#"$REPO"/}"
 echo "      ${log[on]#"$REPO"/}"
 
 # Every form of isolation, off and on: totals over the 4 entry points.
+# sum FIELD: FIELD summed over the entry points of the probe log $l.
+sum() { grep '^PROBE entry=' "$l" | tr -d '\r' | sed -n "s/.* $1=\([0-9]*\).*/\1/p" |
+	paste -sd+ | bc; }
 echo
 echo "Every form of isolation of CPU 3 (100 rounds per entry point, 4 entry points):"
 printf '  %-44s %-4s %6s %5s %6s %-s\n' "isolation" mode work ipi invol "other work on CPU 3"
@@ -72,8 +75,6 @@ for form in "nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3" "$ISOL" "cpuset 
 		"$REPO/scripts/boot.sh" x86-pw $args >&2 || die "boot [$args] failed"
 		# shellcheck disable=SC2086
 		l=$(boot_log x86-pw $args)
-		sum() { grep '^PROBE entry=' "$l" | tr -d '\r' | sed -n "s/.* $1=\([0-9]*\).*/\1/p" |
-			paste -sd+ | bc; }
 		other=$(grep '^PROBE entry=' "$l" | tr -d '\r' | sed -n 's/.*other_work: \(.*\) ran:.*/\1/p' |
 			tr ' ' '\n' | sed '/^$/d' | sort -u | paste -sd' ')
 		printf '  %-44s %-4s %6s %5s %6s %-s\n' "$form" "$mode" "$(sum lru_work)" \
