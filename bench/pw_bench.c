@@ -21,6 +21,14 @@
  * disabled, move a full folio batch out, release the lock, as
  * folio_batch_move_out() in mm/internal.h does; on this CPU, uncontended.
  *
+ * test=cost also times the slab fast path, per call, amortised over @nr calls
+ * (sheaf refills and flushes included), preemption disabled: kmalloc(64)
+ * alone, kfree() alone, the two as a pair, and kmem_cache_alloc() and
+ * kmem_cache_free() of 64-byte objects, from a cache with sheaves (as every
+ * cache has) and from one without (SLAB_NO_SHEAVES): the latter is what a CPU
+ * pays if its sheaves are left unused, the alternative to flushing them from
+ * another CPU.
+ *
  * test=wait: a kthread on @cpu calls folio_add_lru() on new folios for
  * @seconds, meanwhile user space makes the other CPUs drain all CPUs: the
  * worst single call (its wait for a remote drainer holding the batch lock)
@@ -161,6 +169,91 @@ out:
 	return ret;
 }
 
+#define SLAB_OPS 7
+
+static const char * const slab_op[SLAB_OPS] = {
+	"kmalloc", "kfree", "kmalloc_kfree",
+	"cache_alloc", "cache_free", "nosheaf_alloc", "nosheaf_free",
+};
+
+/* Cycles per call of @nr allocations into @objs, or of @nr frees of them */
+static u64 time_alloc(struct kmem_cache *s, void **objs)
+{
+	u64 t0;
+	int i;
+
+	preempt_disable();
+	t0 = tsc();
+	for (i = 0; i < nr; i++)
+		objs[i] = s ? kmem_cache_alloc(s, GFP_NOWAIT) : kmalloc(64, GFP_NOWAIT);
+	t0 = (tsc() - t0) / nr;
+	preempt_enable();
+	return t0;
+}
+
+static u64 time_free(struct kmem_cache *s, void **objs)
+{
+	u64 t0;
+	int i;
+
+	preempt_disable();
+	t0 = tsc();
+	for (i = 0; i < nr; i++) {
+		if (s)
+			kmem_cache_free(s, objs[i]);
+		else
+			kfree(objs[i]);
+	}
+	t0 = (tsc() - t0) / nr;
+	preempt_enable();
+	return t0;
+}
+
+static int run_slab_cost(void)
+{
+	struct kmem_cache *cache, *nosheaf;
+	void **objs = vcalloc(nr, sizeof(*objs));
+	u64 *per_call[SLAB_OPS] = {};
+	int r, i, op, ret = -ENOMEM;
+	u64 t0;
+
+	cache = kmem_cache_create("pw_bench", 64, NULL, SLAB_NO_MERGE);
+	nosheaf = kmem_cache_create("pw_bench_nosheaf", 64, NULL,
+				    SLAB_NO_MERGE | SLAB_NO_SHEAVES);
+	for (op = 0; op < SLAB_OPS; op++)
+		per_call[op] = kcalloc(rounds, sizeof(u64), GFP_KERNEL);
+	if (!objs || !cache || !nosheaf || !per_call[SLAB_OPS - 1])
+		goto out;
+	for (r = 0; r < rounds; r++) {
+		per_call[0][r] = time_alloc(NULL, objs);
+		for (i = 0; i < nr; i++)
+			if (!objs[i])
+				goto out;
+		per_call[1][r] = time_free(NULL, objs);
+		preempt_disable();
+		t0 = tsc();
+		for (i = 0; i < nr; i++)
+			kfree(kmalloc(64, GFP_NOWAIT));
+		per_call[2][r] = (tsc() - t0) / nr;
+		preempt_enable();
+		per_call[3][r] = time_alloc(cache, objs);
+		per_call[4][r] = time_free(cache, objs);
+		per_call[5][r] = time_alloc(nosheaf, objs);
+		per_call[6][r] = time_free(nosheaf, objs);
+		cond_resched();
+	}
+	for (op = 0; op < SLAB_OPS; op++)
+		report(slab_op[op], per_call[op], rounds);
+	ret = 0;
+out:
+	for (op = 0; op < SLAB_OPS; op++)
+		kfree(per_call[op]);
+	kmem_cache_destroy(nosheaf);
+	kmem_cache_destroy(cache);
+	vfree(objs);
+	return ret;
+}
+
 /* test=wait: the owner's side, on @cpu */
 static u64 worst_call_ns, worst_gap_ns, calls;
 static DECLARE_COMPLETION(waited);
@@ -211,7 +304,7 @@ static int __init pw_bench_init(void)
 	if (nr < 1 || rounds < 1)
 		return -EINVAL;
 	if (!strcmp(test, "cost"))
-		ret = run_cost();
+		ret = run_cost() ?: run_slab_cost();
 	else if (!strcmp(test, "wait"))
 		ret = run_wait();
 	else

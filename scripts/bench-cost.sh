@@ -6,7 +6,9 @@
 #
 # bench/pw_bench.ko times folio_add_lru() and the activation of LRU folios
 # (folio_mark_accessed() -> folio_activate()), batch lock and amortised move
-# included, in cycles per call (min and median of 16 rounds of 1024 calls).
+# included, and the slab fast path (kmalloc(64), kfree(), the pair,
+# kmem_cache_alloc()/free(), and the same without sheaves), in cycles per call
+# (min and median of 16 rounds of 3968 calls).
 #  - Counted exactly: x86_64 under QEMU with -icount shift=0,sleep=off (the
 #    TSC counts instructions, the same on every run), one CPU, on kernels
 #    with static branches patched in (JUMP_LABEL=y, as distributions ship
@@ -87,6 +89,30 @@ table() {
 	done
 }
 
+# The slab fast path, the same kernels: each operation's minimum and its
+# ratio to the first kernel's; then, per kernel, what a cache without sheaves
+# costs (a CPU whose sheaves are left unused pays that).
+SLAB_OPS="kmalloc kfree kmalloc_kfree cache_alloc cache_free"
+slab_table() {
+	local title=$1; shift
+	local k op v b
+	declare -A base
+	echo
+	echo "$title"
+	printf '  %-20s' kernel
+	for op in $SLAB_OPS nosheaf_alloc nosheaf_free; do printf ' %14s' "$op"; done
+	echo
+	for k in "$@"; do
+		printf '  %-20s' "$k"
+		for op in $SLAB_OPS nosheaf_alloc nosheaf_free; do
+			v=$(field "$op" min "${line[$k]}")
+			b=${base[$op]:=$v}
+			printf ' %6s x%-6s' "$v" "$(echo "scale=3; $v / $b" | bc)"
+		done
+		echo
+	done
+}
+
 for jl in -jumplabel ""; do
 	for k in base nopw pw; do
 		"$REPO/scripts/build-bench.sh" "x86-$k-bench$jl" >&2
@@ -101,6 +127,10 @@ table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=y:" \
 	base-jumplabel nopw-jumplabel off-jumplabel on-jumplabel
 holds off-jumplabel on-jumplabel
 table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=n:" base nopw off on
+slab_table "Slab, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=y:" \
+	base-jumplabel nopw-jumplabel off-jumplabel on-jumplabel
+slab_table "Slab, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=n:" \
+	base nopw off on
 
 # Natively: UML kernels, interleaved, the best of BENCH_REPEAT runs each.
 for k in base nopw pw; do
@@ -114,10 +144,13 @@ for i in $(seq "$repeat"); do
 done
 for k in base nopw off on; do
 	# the run with the lowest minimum, per operation
-	line[um-$k]=$(for op in folio_add_lru folio_activate remote_section; do
+	line[um-$k]=$(for op in folio_add_lru folio_activate remote_section $SLAB_OPS \
+			nosheaf_alloc nosheaf_free; do
 		grep "op=$op " <<< "${runs[$k]}" | sort -t= -k5 -n | head -1
 	done)
 done
 table "UML on this host's CPU (cycles per call, best of $repeat interleaved runs), no static branches:" \
 	um-base um-nopw um-off um-on
 holds um-off um-on
+slab_table "Slab, UML on this host's CPU (cycles per call, best of $repeat interleaved runs):" \
+	um-base um-nopw um-off um-on
