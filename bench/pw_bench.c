@@ -25,7 +25,7 @@
  * (sheaf refills and flushes included), preemption disabled: kmalloc(64)
  * alone, kfree() alone, the two as a pair, and kmem_cache_alloc() and
  * kmem_cache_free() of 64-byte objects, from a cache with sheaves (as every
- * cache has) and from one without (SLAB_NO_SHEAVES): the latter is what a CPU
+ * cache has) and from one without (SLAB_NOLEAKTRACE): the latter is what a CPU
  * pays if its sheaves are left unused, the alternative to flushing them from
  * another CPU.
  *
@@ -218,8 +218,9 @@ static int run_slab_cost(void)
 	u64 t0;
 
 	cache = kmem_cache_create("pw_bench", 64, NULL, SLAB_NO_MERGE);
+	/* SLAB_NO_SHEAVES is internal; SLAB_NOLEAKTRACE caches have none either */
 	nosheaf = kmem_cache_create("pw_bench_nosheaf", 64, NULL,
-				    SLAB_NO_MERGE | SLAB_NO_SHEAVES);
+				    SLAB_NO_MERGE | SLAB_NOLEAKTRACE);
 	for (op = 0; op < SLAB_OPS; op++)
 		per_call[op] = kcalloc(rounds, sizeof(u64), GFP_KERNEL);
 	if (!objs || !cache || !nosheaf || !per_call[SLAB_OPS - 1])

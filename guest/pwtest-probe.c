@@ -6,26 +6,35 @@
  * A spinner pinned to the isolated CPU (default 3) refills its per-CPU LRU,
  * mlock and buffer-head caches with real syscalls (tmpfs and block device
  * writes, mlock/munlock, a write and fsync on ext2, whose metadata goes
- * through buffer heads), then spins without syscalls, recording the worst
- * gap between two consecutive TSC reads (what oslat measures).  Meanwhile
- * the driver, on CPU 0, triggers lru_add_drain_all() through a real entry
- * point.  Per entry point and over every round the probe reports, from
- * tracefs on the isolated CPU, the drain work items that ran there
- * (lru_add_drain_per_cpu), the bh LRU IPIs (invalidate_bh_lru), any other
- * work, the spinner's involuntary context switches, the worst gaps and how
- * long each trigger took.
+ * through buffer heads), and, with the test module guest/kmod/pwtest_slab.ko,
+ * its slab sheaves (the module's cache and kmalloc-64, some objects freed
+ * with kfree_rcu()), then spins without syscalls, recording the worst gap
+ * between two consecutive TSC reads (what oslat measures).  Meanwhile the
+ * driver, on CPU 0, makes the kernel drain all CPUs through a real entry
+ * point: lru_add_drain_all() (compaction, drop_caches, fadvise, BLKFLSBUF),
+ * a slab flush (shrinking kmalloc-64 and the module's cache through sysfs),
+ * the destruction of a cache the spinner used, and a module unload (cache
+ * destroyed, then kvfree_rcu_barrier()).  Per entry point and over every
+ * round the probe reports, from tracefs on the isolated CPU, the drain work
+ * items that ran there (lru_add_drain_per_cpu; flush_cpu_sheaves and
+ * flush_rcu_sheaf), the bh LRU IPIs (invalidate_bh_lru), any other work, the
+ * spinner's involuntary context switches, the worst gaps and how long each
+ * trigger took.
  *
  * It then checks the mode the kernel reports (/sys/kernel/pwlocks/mode):
  * with PW locks on there must be no drain work and no bh LRU IPI on the
  * isolated CPU (and with -s no involuntary switch at all); off (or a kernel
- * without PW locks) there must be drain work, which proves the probe sees it.
+ * without PW locks) there must be drain work, which proves the probe sees
+ * it: for the slab entry points, at least one work item per round.  Without
+ * the module the slab entry points are left out, and the probe says so.
  *
  * Usage: pwtest-probe [-f] [-s] [-r rounds] [-c cpu] [-g cgroup]
  *   -f  run the spinner SCHED_FIFO (off: the drain waits for RT throttling,
  *       ~1 s per round, so use few rounds)
  *   -s  strict ($pwprobe_strict=1): on, nothing at all may preempt the
  *       spinner (domain isolation, where vmstat and other work skip the CPU)
- *   -r  rounds per entry point (default: $pwprobe_rounds, else 100)
+ *   -r  rounds per entry point (default: $pwprobe_rounds, else 100, and
+ *       for the slab entry points $pwprobe_slab_rounds, else 100)
  *   -g  cgroup directory the spinner joins first (a cpuset partition)
  */
 #define _GNU_SOURCE
@@ -53,6 +62,7 @@
 #define MLOCK_BYTES	(64 * 1024)
 #define EXT2_DEV	"/dev/ram1"
 #define EXT2_DIR	"/mnt/probe"
+#define SLAB_MOD	"/sys/module/pwtest_slab"
 
 enum state { REFILL, SPINNING, STOP, DONE, EXIT };
 
@@ -65,6 +75,7 @@ static struct shared *sh;
 static int iso_cpu = 3;
 static const char *cgroup;
 static double cycles_per_us;
+static int have_slab;	/* guest/kmod/pwtest_slab.ko is loaded */
 
 static void write_file(const char *path, const char *val)
 {
@@ -163,6 +174,9 @@ static void spinner(int fifo)
 			die("ftruncate");
 		if (pwrite(fd, page, sizeof(page), 0) < 0)
 			die("pwrite");
+		/* Slab sheaves: the module's cache, kmalloc-64, rcu_free */
+		if (have_slab)
+			write_file(SLAB_MOD "/parameters/use", "1");
 
 		__atomic_store_n(&sh->state, SPINNING, __ATOMIC_RELEASE);
 		prev = __rdtsc();
@@ -241,18 +255,48 @@ static void trigger_blkflsbuf(void)
 	close(fd);
 }
 
+/* Slab flushes: flush_all_cpus_locked() and flush_rcu_sheaves_on_cache(). */
+static void trigger_slab_shrink(void)
+{
+	write_file("/sys/kernel/slab/kmalloc-64/shrink", "1");
+	write_file("/sys/kernel/slab/pwtest_slab/shrink", "1");
+}
+
+static void trigger_cache_destroy(void)
+{
+	write_file(SLAB_MOD "/parameters/recreate", "1");
+}
+
+static void load_slab_module(void)
+{
+	if (system("m=$(find /lib/modules -name pwtest_slab.ko | head -1) && "
+		   "[ -n \"$m\" ] && insmod \"$m\""))
+		die("insmod pwtest_slab");
+}
+
+static void trigger_module_unload(void)
+{
+	if (system("rmmod pwtest_slab"))
+		die("rmmod pwtest_slab");
+	load_slab_module();	/* for the next round */
+}
+
 static const struct entry {
 	const char *name;
 	void (*trigger)(void);
+	int slab;		/* needs the module; counts slab work */
 } entries[] = {
-	{ "compact_memory", trigger_compact },
-	{ "drop_caches", trigger_drop_caches },
-	{ "fadvise_dontneed", trigger_fadvise },
-	{ "blkflsbuf", trigger_blkflsbuf },
+	{ "compact_memory", trigger_compact, 0 },
+	{ "drop_caches", trigger_drop_caches, 0 },
+	{ "fadvise_dontneed", trigger_fadvise, 0 },
+	{ "blkflsbuf", trigger_blkflsbuf, 0 },
+	{ "slab_shrink", trigger_slab_shrink, 1 },
+	{ "cache_destroy", trigger_cache_destroy, 1 },
+	{ "module_unload", trigger_module_unload, 1 },
 };
 
 struct work_count {
-	long lru, bh_ipi, other, switches;
+	long lru, slab, bh_ipi, other, switches;
 	char other_names[256];	/* other work items and IPIs */
 	char ran[256];		/* tasks switched to on the isolated CPU */
 };
@@ -313,6 +357,8 @@ static void count_work(struct work_count *wc)
 		/* The drain work item (LRU, mlock and bh LRU) */
 		if (!strcmp(fn, "lru_add_drain_per_cpu")) {
 			wc->lru++;
+		} else if (!strcmp(fn, "flush_cpu_sheaves") || !strcmp(fn, "flush_rcu_sheaf")) {
+			wc->slab++;
 		} else {
 			wc->other++;
 			add_name(wc->other_names, sizeof(wc->other_names), fn);
@@ -335,6 +381,7 @@ int main(int argc, char **argv)
 {
 	static uint64_t gaps[MAX_ROUNDS], drains[MAX_ROUNDS];
 	int rounds = getenv("pwprobe_rounds") ? atoi(getenv("pwprobe_rounds")) : 100;
+	int slab_rounds = getenv("pwprobe_slab_rounds") ? atoi(getenv("pwprobe_slab_rounds")) : 100;
 	int strict = getenv("pwprobe_strict") ? atoi(getenv("pwprobe_strict")) : 0;
 	int fifo = 0, opt, failed = 0;
 	unsigned int e;
@@ -352,7 +399,7 @@ int main(int argc, char **argv)
 			cgroup = optarg;
 			break;
 		case 'r':
-			rounds = atoi(optarg);
+			rounds = slab_rounds = atoi(optarg);
 			break;
 		case 'c':
 			iso_cpu = atoi(optarg);
@@ -365,6 +412,8 @@ int main(int argc, char **argv)
 	}
 	if (rounds < 1 || rounds > MAX_ROUNDS)
 		rounds = 100;
+	if (slab_rounds < 1 || slab_rounds > MAX_ROUNDS)
+		slab_rounds = 100;
 	read_pwlocks_mode(mode, sizeof(mode));
 	settle();
 	calibrate();
@@ -376,6 +425,11 @@ int main(int argc, char **argv)
 	sh->state = DONE;
 
 	mount_ext2();
+	if (system("find /lib/modules -name pwtest_slab.ko | grep -q .") == 0)
+		load_slab_module();
+	have_slab = access(SLAB_MOD, F_OK) == 0;
+	if (!have_slab)
+		printf("PROBE no guest/kmod/pwtest_slab.ko: slab entry points left out\n");
 	write_file(TRACING "/buffer_size_kb", "1024");
 	write_file(TRACING "/events/workqueue/workqueue_execute_start/enable", "1");
 	write_file(TRACING "/events/csd/csd_function_entry/enable", "1");
@@ -403,10 +457,12 @@ int main(int argc, char **argv)
 	for (e = 0; e < sizeof(entries) / sizeof(entries[0]); e++) {
 		struct work_count wc;
 		long invol = 0, before;
-		int r;
+		int r, n = entries[e].slab ? slab_rounds : rounds;
 
+		if (entries[e].slab && !have_slab)
+			continue;
 		count_work(&wc);	/* clears the isolated CPU's trace buffer */
-		for (r = 0; r < rounds; r++) {
+		for (r = 0; r < n; r++) {
 			uint64_t t0;
 
 			__atomic_store_n(&sh->state, REFILL, __ATOMIC_RELEASE);
@@ -421,25 +477,26 @@ int main(int argc, char **argv)
 			gaps[r] = sh->max_gap_cycles;
 		}
 		count_work(&wc);
-		qsort(gaps, rounds, sizeof(gaps[0]), cmp_u64);
-		qsort(drains, rounds, sizeof(drains[0]), cmp_u64);
-		printf("PROBE entry=%s mode=%s lru_work=%ld bh_ipi=%ld other_work=%ld invol_cs=%ld "
+		qsort(gaps, n, sizeof(gaps[0]), cmp_u64);
+		qsort(drains, n, sizeof(drains[0]), cmp_u64);
+		printf("PROBE entry=%s mode=%s lru_work=%ld slab_work=%ld bh_ipi=%ld other_work=%ld invol_cs=%ld "
 		       "gap_us_p50=%.0f gap_us_max=%.0f trigger_us_p50=%.0f trigger_us_max=%.0f "
 		       "switches_in=%ld%s%s%s%s\n",
-		       entries[e].name, mode, wc.lru, wc.bh_ipi, wc.other, invol,
-		       gaps[rounds / 2] / cycles_per_us, gaps[rounds - 1] / cycles_per_us,
-		       drains[rounds / 2] / 1000.0, drains[rounds - 1] / 1000.0,
+		       entries[e].name, mode, wc.lru, wc.slab, wc.bh_ipi, wc.other, invol,
+		       gaps[n / 2] / cycles_per_us, gaps[n - 1] / cycles_per_us,
+		       drains[n / 2] / 1000.0, drains[n - 1] / 1000.0,
 		       wc.switches, wc.other ? " other_work:" : "", wc.other_names,
 		       wc.switches ? " ran:" : "", wc.ran);
 
-		if (!strcmp(mode, "on") && (wc.lru || wc.bh_ipi || (strict && invol))) {
+		if (!strcmp(mode, "on") && (wc.lru || wc.slab || wc.bh_ipi || (strict && invol))) {
 			printf("PROBE FAIL %s: PW locks on, yet %ld drain work items, %ld bh LRU IPIs and %ld involuntary switches on CPU %d\n",
-			       entries[e].name, wc.lru, wc.bh_ipi, invol, iso_cpu);
+			       entries[e].name, wc.lru + wc.slab, wc.bh_ipi, invol, iso_cpu);
 			failed = 1;
 		}
-		if (strcmp(mode, "on") && !wc.lru) {
-			printf("PROBE FAIL %s: PW locks off, yet no drain work seen on CPU %d: the probe is blind\n",
-			       entries[e].name, iso_cpu);
+		if (strcmp(mode, "on") && (entries[e].slab ? wc.slab < n : !wc.lru)) {
+			printf("PROBE FAIL %s: PW locks off, yet %s drain work seen on CPU %d: the probe is blind\n",
+			       entries[e].name, entries[e].slab ? "not one slab flush per round of" : "no",
+			       iso_cpu);
 			failed = 1;
 		}
 	}

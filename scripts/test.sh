@@ -13,14 +13,17 @@ set +e
 # isolation (pwprobe_strict=1 where domain isolation keeps all other kernel
 # work off the CPU too); pwtest=partition makes CPU 3 a cpuset isolated
 # partition at run time first.  With PW locks on the probe must see no drain
-# work there, off it must see some (guest/pwtest-probe.c).
-# pwtest=slabflush: slab shrinking while CPU 3 (isolated) allocates; with PW
-# locks on no sheaf flush work may run there, off (and on base) some must.
+# work there, off it must see some (guest/pwtest-probe.c); its slab entry
+# points (slab shrink, cache destroy, module unload with kvfree_rcu_barrier())
+# at least one flush work item per round, 100 rounds each.
 # pwtest=workcount: one drain work item per CPU and drain, as the base
 # kernel queues.  pwtest=kunitmod: the KUnit suites loaded as modules after
-# boot.  pwtest=collapse: MADV_COLLAPSE on tmpfs with lockdep watching the
-# i_pages lock.  pwtest=nesting: the negative control, lockdep must report
-# the LRU batch lock under i_pages (an expected report, see boot.sh).
+# boot.  pwtest=slabstress: every CPU allocates and frees while caches are
+# shrunk, destroyed and recreated and CPU 3 goes offline and online; the
+# test cache's object count ends where it started.  pwtest=collapse:
+# MADV_COLLAPSE on tmpfs with lockdep watching the i_pages lock.
+# pwtest=nesting: the negative control, lockdep must report the LRU batch
+# lock under i_pages (an expected report, see boot.sh).
 ISOL="isolcpus=nohz,domain,3 nohz_full=3"
 FORMS=("nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3 pwprobe_strict=1"
        "$ISOL pwprobe_strict=1")
@@ -38,21 +41,21 @@ boot_args() {
 		done
 		printf '%s\n' "pwlocks=0 pwtest=partition" "pwlocks=1 pwtest=partition" \
 			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" \
-			"$ISOL pwlocks=0 pwtest=slabflush" "$ISOL pwtest=slabflush" \
 			"pwlocks=0 pwtest=workcount" "pwlocks=1 pwtest=workcount" ;;
 	x86-nopw-lockdep)
-		printf '%s\n' "pwexpect=none" "$ISOL pwtest=smoke,probe,slabflush pwprobe_rounds=20" \
-			"pwtest=workcount" ;;
+		printf '%s\n' "pwexpect=none" "$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
+			"pwtest=workcount,slabstress" ;;
 	x86-pw-lockdep-modules-jumplabel-pwdefault)
 		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=bogus pwexpect=on" \
-			"$ISOL pwlocks=0 pwtest=smoke,probe,slabflush pwprobe_rounds=20" \
-			"$ISOL pwtest=smoke,probe,slabflush pwprobe_rounds=20" \
-			"pwlocks=0 pwtest=collapse,kunitmod" "pwlocks=1 pwtest=collapse,kunitmod" \
+			"$ISOL pwlocks=0 pwtest=smoke,probe pwprobe_rounds=20" \
+			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
+			"pwlocks=0 pwtest=collapse,kunitmod,slabstress" \
+			"pwlocks=1 pwtest=collapse,kunitmod,slabstress" "$ISOL pwlocks=auto pwtest=slabstress" \
 			"$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" ;;
 	x86-up)
 		printf '%s\n' "pwexpect=none" "pwtest=smoke" ;;
 	x86-base)
-		printf '%s\n' "pwtest=workcount" "$ISOL pwtest=probe,slabflush" ;;
+		printf '%s\n' "pwtest=workcount" "$ISOL pwtest=probe" ;;
 	esac
 }
 KUNIT_ARGS=("pwlocks=0" "pwlocks=1")
