@@ -52,8 +52,8 @@ boot_args() {
 		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=bogus pwexpect=on" \
 			"$ISOL pwlocks=0 pwtest=smoke,probe pwprobe_rounds=20" \
 			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
-			"pwlocks=0 pwtest=collapse,kunitmod,slabstress" \
-			"pwlocks=1 pwtest=collapse,kunitmod,slabstress" "$ISOL pwlocks=auto pwtest=slabstress" \
+			"pwlocks=0 pwtest=collapse,kunitmod,slabstress" "pwlocks=1 pwtest=collapse,slabstress" \
+			"$ISOL pwlocks=auto pwtest=kunitmod,slabstress" \
 			"$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" ;;
 	x86-up)
 		printf '%s\n' "pwexpect=none" "pwtest=smoke" ;;
@@ -61,7 +61,8 @@ boot_args() {
 		printf '%s\n' "pwtest=workcount" "$ISOL pwtest=probe" ;;
 	esac
 }
-KUNIT_ARGS=("pwlocks=0" "pwlocks=1")
+# On: with CPU 3 isolated, which the slab cases flush from other CPUs.
+KUNIT_ARGS=("pwlocks=0" "pwlocks=1 isolcpus=domain,3")
 
 passed=0 failed=0 skipped=0
 T0=$(date +%s)
