@@ -282,15 +282,16 @@ static void trigger_module_unload(void)
 }
 
 /*
- * slab: needs the module, counts slab work.  rcu: the trigger calls
- * rcu_barrier(), whose callbacks a CPU runs itself (in ksoftirqd, too)
- * unless they are offloaded (rcu_nocbs=, implied by nohz_full=); in strict
- * mode only switches to other tasks count for those.
+ * slab: needs the module, counts slab work.  noisy: the trigger itself
+ * interrupts every CPU, whatever PW locks do: rcu_barrier(), whose callbacks
+ * a CPU runs itself (in ksoftirqd, too) unless they are offloaded (rcu_nocbs=,
+ * implied by nohz_full=), and for a module unload the CPU stoppers and TLB
+ * flushes; in strict mode only switches to kworkers count for those.
  */
 static const struct entry {
 	const char *name;
 	void (*trigger)(void);
-	int slab, rcu;
+	int slab, noisy;
 } entries[] = {
 	{ "compact_memory", trigger_compact, 0, 0 },
 	{ "drop_caches", trigger_drop_caches, 0, 0 },
@@ -303,7 +304,7 @@ static const struct entry {
 
 struct work_count {
 	long lru, slab, bh_ipi, other, switches;
-	long switches_not_softirqd;	/* switches to tasks but ksoftirqd */
+	long switches_kworker;	/* of which to kworkers */
 	char other_names[256];	/* other work items and IPIs */
 	char ran[256];		/* tasks switched to on the isolated CPU */
 };
@@ -340,8 +341,8 @@ static void count_work(struct work_count *wc)
 			next[strcspn(next, " ")] = 0;
 			if (strcmp(next, "pwtest-probe") && strcmp(next, "swapper/3")) {
 				wc->switches++;
-				if (strncmp(next, "ksoftirqd/", 10))
-					wc->switches_not_softirqd++;
+				if (!strncmp(next, "kworker/", 8))
+					wc->switches_kworker++;
 				add_name(wc->ran, sizeof(wc->ran), next);
 			}
 			continue;
@@ -497,8 +498,8 @@ int main(int argc, char **argv)
 		       wc.switches, wc.other ? " other_work:" : "", wc.other_names,
 		       wc.switches ? " ran:" : "", wc.ran);
 
-		if (entries[e].rcu && invol)
-			invol = wc.switches_not_softirqd;
+		if (entries[e].noisy && invol)
+			invol = wc.switches_kworker;
 		if (!strcmp(mode, "on") && (wc.lru || wc.slab || wc.bh_ipi || (strict && invol))) {
 			printf("PROBE FAIL %s: PW locks on, yet %ld drain work items, %ld bh LRU IPIs and %ld involuntary switches on CPU %d\n",
 			       entries[e].name, wc.lru + wc.slab, wc.bh_ipi, invol, iso_cpu);
