@@ -88,4 +88,6 @@ for form in "nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3" "$ISOL" "cpuset 
 			"$(sum bh_ipi)" "$(sum invol_cs)" "${other:--}"
 	done
 done
-echo "(other work: not drains; e.g. vmstat_update reaches CPUs that are not domain-isolated)"
+echo "(other work: not drains; e.g. vmstat_update reaches CPUs that are not domain-isolated,"
+echo " and the module unload itself sends TLB flush and rcu_barrier() IPIs to every CPU;"
+echo " on: the involuntary switches are the module unload's too, or vmstat_update)"
