@@ -56,13 +56,13 @@
 #include <x86intrin.h>
 
 #include "common.h"
+#include "drains.h"
 
 #define TRACING		"/sys/kernel/tracing"
 #define MAX_ROUNDS	1000
 #define MLOCK_BYTES	(64 * 1024)
 #define EXT2_DEV	"/dev/ram1"
 #define EXT2_DIR	"/mnt/probe"
-#define SLAB_MOD	"/sys/module/pwtest_slab"
 
 enum state { REFILL, SPINNING, STOP, DONE, EXIT };
 
@@ -76,15 +76,6 @@ static int iso_cpu = 3;
 static const char *cgroup;
 static double cycles_per_us;
 static int have_slab;	/* guest/kmod/pwtest_slab.ko is loaded */
-
-static void write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0 || write(fd, val, strlen(val)) < 0)
-		die(path);
-	close(fd);
-}
 
 /*
  * Early boot still switches clocksources and timer modes on every CPU (work
@@ -206,101 +197,6 @@ static long involuntary_switches(pid_t pid)
 	fclose(f);
 	return n;
 }
-
-/* Entry points that end up in lru_add_drain_all(). */
-static void trigger_compact(void)
-{
-	write_file("/proc/sys/vm/compact_memory", "1");
-}
-
-static void trigger_drop_caches(void)
-{
-	write_file("/proc/sys/vm/drop_caches", "1");
-}
-
-static void trigger_fadvise(void)
-{
-	/*
-	 * Not on tmpfs, where fadvise does nothing, but on the ramdisk; its
-	 * first page stays mapped, so invalidation always fails for one page
-	 * and fadvise drains all CPUs before it retries.
-	 */
-	static volatile char *mapped;
-	int fd = open("/dev/ram0", O_RDONLY);
-
-	if (fd < 0)
-		die("/dev/ram0");
-	if (!mapped) {
-		mapped = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
-		if (mapped == MAP_FAILED)
-			die("mmap /dev/ram0");
-		(void)mapped[0];
-	}
-	errno = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	if (errno)
-		die("posix_fadvise");
-	close(fd);
-}
-
-static void trigger_blkflsbuf(void)
-{
-	char block[4096];
-	int fd = open("/dev/ram0", O_RDWR);
-
-	/* invalidate_bdev() drains only if the bdev has page cache. */
-	if (fd < 0 || pread(fd, block, sizeof(block), 0) < 0)
-		die("/dev/ram0");
-	if (ioctl(fd, BLKFLSBUF, 0))
-		die("BLKFLSBUF");
-	close(fd);
-}
-
-/* Slab flushes: flush_all_cpus_locked() and flush_rcu_sheaves_on_cache(). */
-static void trigger_slab_shrink(void)
-{
-	write_file("/sys/kernel/slab/kmalloc-64/shrink", "1");
-	write_file("/sys/kernel/slab/pwtest_slab/shrink", "1");
-}
-
-static void trigger_cache_destroy(void)
-{
-	write_file(SLAB_MOD "/parameters/recreate", "1");
-}
-
-static void load_slab_module(void)
-{
-	if (system("m=$(find /lib/modules -name pwtest_slab.ko | head -1) && "
-		   "[ -n \"$m\" ] && insmod \"$m\""))
-		die("insmod pwtest_slab");
-}
-
-static void trigger_module_unload(void)
-{
-	if (system("rmmod pwtest_slab"))
-		die("rmmod pwtest_slab");
-	load_slab_module();	/* for the next round */
-}
-
-/*
- * slab: needs the module, counts slab work.  noisy: the trigger itself
- * interrupts every CPU, whatever PW locks do: rcu_barrier(), whose callbacks
- * a CPU runs itself (in ksoftirqd, too) unless they are offloaded (rcu_nocbs=,
- * implied by nohz_full=), and for a module unload the CPU stoppers and TLB
- * flushes; in strict mode only switches to kworkers count for those.
- */
-static const struct entry {
-	const char *name;
-	void (*trigger)(void);
-	int slab, noisy;
-} entries[] = {
-	{ "compact_memory", trigger_compact, 0, 0 },
-	{ "drop_caches", trigger_drop_caches, 0, 0 },
-	{ "fadvise_dontneed", trigger_fadvise, 0, 0 },
-	{ "blkflsbuf", trigger_blkflsbuf, 0, 0 },
-	{ "slab_shrink", trigger_slab_shrink, 1, 0 },
-	{ "cache_destroy", trigger_cache_destroy, 1, 1 },
-	{ "module_unload", trigger_module_unload, 1, 1 },
-};
 
 struct work_count {
 	long lru, slab, bh_ipi, other, switches;

@@ -39,10 +39,13 @@ boot_log() {
 	echo "$BUILD/logs/$variant/$(echo "${*:-default}" | tr -c 'A-Za-z0-9=,.\n-' _).log"
 }
 
-# Kernel make for an out-of-tree variant directory.
+# Kernel make for an out-of-tree variant directory: GCC, or Debian's clang-19
+# and lld (LLVM=-19) for variants named with "clang".
 kmake() {
 	local out=$1; shift
-	make -C "$TREE" O="$out" CC="ccache gcc" -j"$JOBS" -s "$@"
+	local cc=(CC="ccache gcc")
+	[[ -$(basename "$out")- != *-clang-* ]] || cc=(LLVM=-19 CC="ccache clang-19")
+	make -C "$TREE" O="$out" "${cc[@]}" -j"$JOBS" -s "$@"
 }
 
 # A worktree of the kernel tree, $BUILD/NAME/linux, laid out like linux/ (so

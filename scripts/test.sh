@@ -31,14 +31,33 @@ ISOL="isolcpus=nohz,domain,3 nohz_full=3"
 FORMS=("nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3 pwprobe_strict=1"
        "$ISOL pwprobe_strict=1")
 NESTING="--expect-report=SOFTIRQ-safe.->.SOFTIRQ-unsafe"
-VARIANTS="x86-pw x86-nopw-lockdep x86-pw-lockdep-modules-jumplabel-pwdefault x86-up x86-base"
+# Malformed and contradicting command lines: each must boot, warn
+# (pwwarn=, guest/init) and end in the documented mode.
+LONG=pwlocks=onononononononononononononononononononon
+BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn=bare"
+	   "pwlocks=2 pwexpect=off pwwarn=malformed" "pwlocks=-1 pwexpect=off pwwarn=malformed"
+	   "pwlocks=onn pwexpect=off pwwarn=malformed" "$LONG pwexpect=off pwwarn=malformed"
+	   "pwlocks=1 pwlocks=0 pwexpect=off pwwarn=twice"
+	   "pwlocks=1 pwlocks=bogus pwexpect=on pwwarn=malformed,twice"
+	   "nohz_full=3 pwlocks=0 pwexpect=off pwwarn=isolated"
+	   "isolcpus=3 isolcpus=2 pwexpect=on pwwarn=housekeeping"
+	   "isolcpus=2 nohz_full=3 pwexpect=on pwwarn=housekeeping"
+	   "isolcpus=7 pwexpect=off pwwarn=housekeeping"
+	   "isolcpus=0-3 pwexpect=on pwwarn=housekeeping"
+	   "nr_cpus=1 isolcpus=3 pwexpect=off pwwarn=housekeeping"
+	   "maxcpus=1 $ISOL pwexpect=on pwtest=online,probe pwprobe_rounds=5")
+# pwtest=torture: locktorture's pw_* types (guest/pwtest-torture); the
+# negative control pw_lock_busted must fail with PW locks on.
+BUSTED=("--expect-report=WARNING:.*lock_torture_writer" "pwlocks=1"
+	"pwtest=torture" "pwtorture_types=pw_lock_busted" "pwtorture_expect=FAILURE")
+VARIANTS="x86-pw x86-nopw-lockdep x86-pw-lockdep-modules-jumplabel-pwdefault x86-pw-lockdep-modules-rt x86-up x86-base"
 boot_args() {
 	local form
 	case $1 in
 	x86-pw)
 		printf '%s\n' "pwexpect=off" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
 			"pwlocks=auto pwexpect=off" "isolcpus=managed_irq,3 pwexpect=off" \
-			"$ISOL pwexpect=on" "nohz_full=3 pwlocks=auto pwexpect=on"
+			"$ISOL pwexpect=on" "nohz_full=3 pwlocks=auto pwexpect=on" "${BAD_INPUT[@]}"
 		for form in "${FORMS[@]}"; do
 			printf '%s\n' "$form pwlocks=0 pwtest=probe" "$form pwtest=probe"
 		done
@@ -47,14 +66,21 @@ boot_args() {
 			"pwlocks=0 pwtest=workcount" "pwlocks=1 pwtest=workcount" ;;
 	x86-nopw-lockdep)
 		printf '%s\n' "pwexpect=none" "$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
-			"pwtest=workcount,slabstress" ;;
+			"pwtest=workcount,hotplug" ;;
 	x86-pw-lockdep-modules-jumplabel-pwdefault)
 		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=bogus pwexpect=on" \
 			"$ISOL pwlocks=0 pwtest=smoke,probe pwprobe_rounds=20" \
 			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
-			"pwlocks=0 pwtest=collapse,kunitmod,slabstress" "pwlocks=1 pwtest=collapse,slabstress" \
-			"$ISOL pwlocks=auto pwtest=kunitmod,slabstress" \
+			"pwlocks=0 pwtest=collapse,kunitmod,torture,hotplug" \
+			"pwlocks=1 pwtest=collapse,torture,hotplug" \
+			"$ISOL pwlocks=auto pwtest=kunitmod,hotplug" "${BUSTED[*]}" \
 			"$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" ;;
+	x86-pw-lockdep-modules-rt)
+		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
+			"$ISOL pwlocks=0 pwtest=smoke,probe,probefifo pwprobe_rounds=20" \
+			"$ISOL pwtest=smoke,probe,probefifo pwprobe_rounds=20" \
+			"pwlocks=0 pwtest=kunitmod,torture,hotplug" \
+			"$ISOL pwtest=kunitmod,torture,hotplug" ;;
 	x86-up)
 		printf '%s\n' "pwexpect=none" "pwtest=smoke" ;;
 	x86-base)
