@@ -14,13 +14,16 @@
  *
  * Pass: every hotplug operation succeeds, and once the load stops and the
  * caches are drained, what must come back does: Mlocked and Unevictable
- * (every mlocked page was munlocked and unmapped), Shmem (every tmpfs file
- * deleted), and the test cache's object count.  A kernel report or a hang
+ * (every mlocked page was munlocked and unmapped), the blocks in use on the
+ * test's own tmpfs (every file deleted), and the test cache's object count.  A kernel report or a hang
  * (hung-task and soft-lockup detectors, the boot's timeout) fails the boot.
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 
 #include "drains.h"
@@ -30,9 +33,10 @@
 #define FILE_PAGES	16
 #define MAX_CPUS	64
 #define HOT_CPUS	3	/* CPUs 1..3 */
+#define FILES		"/tmp/pwtest-hotplug"	/* a tmpfs of its own */
 
 struct counts {
-	long mlocked, unevictable, shmem, objects;
+	long mlocked, unevictable, files, objects;
 };
 
 static volatile int *stop;
@@ -67,7 +71,11 @@ static void read_counts(struct counts *c)
 {
 	c->mlocked = meminfo_kb("Mlocked");
 	c->unevictable = meminfo_kb("Unevictable");
-	c->shmem = meminfo_kb("Shmem");
+	struct statfs st;
+
+	if (statfs(FILES, &st))
+		die(FILES);
+	c->files = (st.f_blocks - st.f_bfree) * st.f_bsize / 1024;
 	c->objects = read_long("/sys/kernel/slab/pwtest_slab/objects");
 }
 
@@ -86,7 +94,7 @@ static void load_once(int cpu)
 		die("mlock");
 	munmap(p, ANON_PAGES * PAGE);
 
-	snprintf(path, sizeof(path), "/tmp/pwtest-hotplug-%d", cpu);
+	snprintf(path, sizeof(path), FILES "/%d", cpu);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		die(path);
@@ -124,18 +132,17 @@ static void loader(int cpu, volatile long *rounds)
 	exit(0);
 }
 
-/* At least one round. */
 static void drainer(volatile long *rounds)
 {
 	size_t e;
 
 	pin(0);
-	do {
+	while (!*stop) {
 		for (e = 0; e < sizeof(entries) / sizeof(entries[0]); e++)
 			if (entries[e].trigger != trigger_module_unload)
 				entries[e].trigger();
 		(*rounds)++;
-	} while (!*stop);
+	}
 	exit(0);
 }
 
@@ -179,22 +186,12 @@ int main(void)
 		load_slab_module();
 	if (system("dd if=/dev/zero of=/dev/ram0 bs=4k count=16 2>/dev/null"))
 		die("/dev/ram0");
+	if (mkdir(FILES, 0700) || mount("tmpfs", FILES, "tmpfs", 0, "size=64m"))
+		die(FILES);
 	stop = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (stop == MAP_FAILED)
 		die("mmap");
 	rounds = (volatile long *)(stop + 1);
-	/*
-	 * A first round in a child, so that what the first use allocates for
-	 * good (one Shmem page, seen in every mode) is not counted.
-	 */
-	*stop = 1;
-	if (!fork()) {
-		load_once(0);
-		drainer(&rounds[0]);
-	}
-	wait(NULL);
-	*stop = 0;
-	rounds[0] = 0;
 	read_counts(&start);
 
 	for (cpu = 0; cpu <= ncpus; cpu++) {
@@ -248,9 +245,11 @@ int main(void)
 		printf(" cpu%d %ld", cpu, rounds[cpu]);
 	printf(" load rounds\n");
 	printf("PWTEST: hotplug: start/end after %d drains: Mlocked %ld/%ld kB, "
-	       "Unevictable %ld/%ld kB, Shmem %ld/%ld kB, test cache objects %ld/%ld\n",
+	       "Unevictable %ld/%ld kB, test files %ld/%ld kB, test cache objects %ld/%ld\n",
 	       settle > 10 ? 10 : settle,
 	       start.mlocked, end.mlocked, start.unevictable, end.unevictable,
-	       start.shmem, end.shmem, start.objects, end.objects);
+	       start.files, end.files, start.objects, end.objects);
+	if (umount(FILES) || rmdir(FILES))
+		die(FILES);
 	return memcmp(&start, &end, sizeof(start)) ? 1 : 0;
 }

@@ -41,7 +41,7 @@ BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn
 	   "pwlocks=1 pwlocks=bogus pwexpect=on pwwarn=malformed,twice"
 	   "nohz_full=3 pwlocks=0 pwexpect=off pwwarn=isolated"
 	   "isolcpus=3 isolcpus=2 pwexpect=on pwwarn=housekeeping"
-	   "isolcpus=2 nohz_full=3 pwexpect=on pwwarn=housekeeping"
+	   "nohz_full=2 nohz_full=3 pwexpect=on pwwarn=housekeeping" "isolcpus=2 nohz_full=3 pwexpect=on"
 	   "isolcpus=7 pwexpect=off pwwarn=housekeeping"
 	   "isolcpus=0-3 pwexpect=on pwwarn=housekeeping"
 	   "nr_cpus=1 isolcpus=3 pwexpect=off pwwarn=housekeeping"
@@ -50,6 +50,8 @@ BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn
 # negative control pw_lock_busted must fail with PW locks on.
 BUSTED=("--expect-report=WARNING:.*lock_torture_writer" "pwlocks=1"
 	"pwtest=torture" "pwtorture_types=pw_lock_busted" "pwtorture_expect=FAILURE")
+# PREEMPT_RT with lockdep under TCG: 20 rounds per entry point, slab ones too.
+RT_ROUNDS="pwprobe_rounds=20 pwprobe_slab_rounds=20"
 VARIANTS="x86-pw x86-nopw-lockdep x86-pw-lockdep-modules-jumplabel-pwdefault x86-pw-lockdep-modules-rt x86-up x86-base"
 boot_args() {
 	local form
@@ -77,8 +79,8 @@ boot_args() {
 			"$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" ;;
 	x86-pw-lockdep-modules-rt)
 		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
-			"$ISOL pwlocks=0 pwtest=smoke,probe,probefifo pwprobe_rounds=20" \
-			"$ISOL pwtest=smoke,probe,probefifo pwprobe_rounds=20" \
+			"$ISOL pwlocks=0 pwtest=smoke,probe,probefifo $RT_ROUNDS" \
+			"$ISOL pwtest=smoke,probe,probefifo $RT_ROUNDS" \
 			"pwlocks=0 pwtest=kunitmod,torture,hotplug" \
 			"$ISOL pwtest=kunitmod,torture,hotplug" ;;
 	x86-up)
