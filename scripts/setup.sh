@@ -6,6 +6,7 @@
 #
 #   scripts/setup.sh            set up (or check) the working tree
 #   scripts/setup.sh --reapply  reset the working tree branch to base + patches/
+#   scripts/setup.sh --full     also the packages of make test-full (clang-19)
 #
 # Environment:
 #   KERNEL_SRC=<git checkout of Linux 7.3>  apply on branch "pwlocks" there
@@ -21,7 +22,9 @@ BASE_GIT=$PW_CACHE/base.git
 
 PACKAGES="build-essential bc bison flex cpio kmod rsync libelf-dev libssl-dev
 	  python3 python3-ply python3-git xz-utils ccache qemu-system-x86
-	  busybox-static"
+	  busybox-static sparse"
+# make test-full: Clang (LLVM=-19) builds
+FULL_PACKAGES="clang-19 lld-19 llvm-19"
 
 install_packages() {
 	local p missing=
@@ -158,7 +161,10 @@ make_tree() {
 }
 
 reapply=0
-[ "${1:-}" = --reapply ] && reapply=1
+case ${1:-} in
+--reapply)	reapply=1 ;;
+--full)		PACKAGES="$PACKAGES $FULL_PACKAGES" ;;
+esac
 
 install_packages
 [ -n "${KERNEL_SRC:-}" ] || make_base_git

@@ -1,11 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test.sh - the whole test matrix: series checks, builds, bisectability, KUnit
-# and boot tests.  Prints each stage with its wall time and ends with one line
+# test.sh [--full] - the test matrix: series checks, builds, bisectability,
+# KUnit, sparse and boot tests (make test, what CI runs).  --full adds the
+# long variants (make test-full): KASAN, and KCSAN built with Clang, each
+# booting the smoke, probe and hotplug tests in both modes, and W=1 with
+# Clang.  Prints each stage with its wall time and ends with one line
 # "N passed, N failed, N skipped".  Exit status 0 only if nothing failed.
 . "$(dirname "$0")/lib.sh"
 set +e
+full=
+[ "${1:-}" = --full ] && full=--full
 # The lockdep kernels' probe boots (100 rounds of module unloads) take over
 # two minutes under single-threaded TCG.
 export BOOT_TIMEOUT=${BOOT_TIMEOUT:-360}
@@ -50,9 +55,11 @@ BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn
 # negative control pw_lock_busted must fail with PW locks on.
 BUSTED=("--expect-report=WARNING:.*lock_torture_writer" "pwlocks=1"
 	"pwtest=torture" "pwtorture_types=pw_lock_busted" "pwtorture_expect=FAILURE")
-# PREEMPT_RT with lockdep under TCG: 20 rounds per entry point, slab ones too.
-RT_ROUNDS="pwprobe_rounds=20 pwprobe_slab_rounds=20"
+# Slow kernels under TCG (PREEMPT_RT with lockdep, sanitizers): 20 rounds per
+# entry point, slab ones too.
+SLOW_ROUNDS="pwprobe_rounds=20 pwprobe_slab_rounds=20"
 VARIANTS="x86-pw x86-nopw-lockdep x86-pw-lockdep-modules-jumplabel-pwdefault x86-pw-lockdep-modules-rt x86-up x86-base"
+FULL_VARIANTS="x86-pw-lockdep-modules-kasan x86-pw-modules-kcsan-clang"
 boot_args() {
 	local form
 	case $1 in
@@ -79,10 +86,13 @@ boot_args() {
 			"$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" ;;
 	x86-pw-lockdep-modules-rt)
 		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
-			"$ISOL pwlocks=0 pwtest=smoke,probe,probefifo $RT_ROUNDS" \
-			"$ISOL pwtest=smoke,probe,probefifo $RT_ROUNDS" \
+			"$ISOL pwlocks=0 pwtest=smoke,probe,probefifo $SLOW_ROUNDS" \
+			"$ISOL pwtest=smoke,probe,probefifo $SLOW_ROUNDS" \
 			"pwlocks=0 pwtest=kunitmod,torture,hotplug" \
 			"$ISOL pwtest=kunitmod,torture,hotplug" ;;
+	x86-pw-lockdep-modules-kasan|x86-pw-modules-kcsan-clang)
+		printf '%s\n' "$ISOL pwlocks=0 pwtest=smoke,probe,hotplug $SLOW_ROUNDS" \
+			"$ISOL pwtest=smoke,probe,hotplug,torture $SLOW_ROUNDS" ;;
 	x86-up)
 		printf '%s\n' "pwexpect=none" "pwtest=smoke" ;;
 	x86-base)
@@ -109,7 +119,7 @@ skip() { skipped=$((skipped + 1)); echo "  SKIP $1 ($2)"; }
 stage() { echo; echo "=== $* [$(($(date +%s) - T0))s]"; }
 
 stage "setup"
-if ! run setup "$REPO/scripts/setup.sh"; then
+if ! run setup "$REPO/scripts/setup.sh" $full; then
 	echo; echo "$passed passed, $failed failed, $skipped skipped"
 	exit 1
 fi
@@ -121,7 +131,7 @@ run checkpatch "$REPO/scripts/checkpatch.sh"
 stage "guest initramfs"
 run initramfs "$REPO/scripts/mkinitramfs.sh"
 
-for v in $VARIANTS; do
+for v in $VARIANTS ${full:+$FULL_VARIANTS}; do
 	stage "$v: build and boot"
 	if run "build $v" "$REPO/scripts/build.sh" "$v"; then
 		while IFS= read -r args; do
@@ -145,6 +155,13 @@ done
 stage "W=1: no warnings in the C files the series touches"
 run "W=1 x86-pw-lockdep-modules-jumplabel-pwdefault" \
 	"$REPO/scripts/build-w1.sh" x86-pw-lockdep-modules-jumplabel-pwdefault
+
+stage "sparse: nothing new in the C files the series touches"
+run "sparse x86-pw-lockdep-modules-jumplabel-pwdefault" \
+	"$REPO/scripts/sparse.sh" x86-pw-lockdep-modules-jumplabel-pwdefault x86-base
+if [ -n "$full" ]; then
+	run "W=1 x86-pw-modules-kcsan-clang" "$REPO/scripts/build-w1.sh" x86-pw-modules-kcsan-clang
+fi
 
 stage "bisectability: every patch builds (x86-pw)"
 run "build each patch" "$REPO/scripts/build-each.sh" x86-pw
