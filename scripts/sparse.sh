@@ -10,7 +10,11 @@
 
 variant=${1:?usage: sparse.sh VARIANT BASE_VARIANT}
 base_variant=${2:?usage: sparse.sh VARIANT BASE_VARIANT}
-command -v sparse >/dev/null || die "sparse is not installed (apt-get install sparse)"
+# scripts/setup.sh builds a recent enough sparse if the one on PATH is not.
+checker=sparse
+[ -x "$PW_CACHE/sparse/sparse" ] && checker=$PW_CACHE/sparse/sparse
+[ "$(sh "$TREE/scripts/checker-valid.sh" "$checker" -m64 2>/dev/null)" = 1 ] ||
+	die "$checker cannot check this kernel: run scripts/setup.sh"
 out=$BUILD/$variant
 objs=() skipped=()
 while read -r f; do
@@ -18,11 +22,12 @@ while read -r f; do
 done < <(git -C "$TREE" diff --name-only --diff-filter=AM "$BASE_TAG" HEAD -- '*.c')
 [ ${#skipped[@]} = 0 ] || log "sparse: not built in $variant: ${skipped[*]}"
 
-# file: severity: message, one per line, sorted
+# file: severity: message, one per line, sorted; file relative to the tree
 sparse_of() {
 	local out=$1; shift
-	kmake "$out" C=2 CHECK="sparse" "$@" 2>&1 | grep -E '^[^ :]+:[0-9]+:[0-9]+: (warning|error):' |
-		sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /' | LC_ALL=C sort || true
+	kmake "$out" C=2 CHECK="$checker" "$@" 2>&1 | grep -E '^[^ :]+:[0-9]+:[0-9]+: (warning|error):' |
+		sed -E "s#^$TREE/##; s#^(\\.\\./)+linux/##; s/^([^:]+):[0-9]+:[0-9]+: /\\1: /" |
+		LC_ALL=C sort || true
 }
 
 sparse_of "$out" "${objs[@]}" > "$out/sparse.series"
