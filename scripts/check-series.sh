@@ -3,7 +3,8 @@
 #
 # check-series.sh - patches/ applies to the pristine base with git am, and a
 # re-export of the applied series is byte-identical to patches/ (so exporting
-# an unchanged series causes no churn).
+# an unchanged series causes no churn), and git send-email accepts patches/ as
+# it is (a dry run: every mail, cover letter first, has its To: and Cc:).
 . "$(dirname "$0")/lib.sh"
 
 wt=$(worktree scratch)
@@ -32,4 +33,12 @@ if ! diff -ru "$REPO/patches" "$out" > "$out.diff"; then
 	die "series: re-export differs from patches/ (run make export and commit)"
 fi
 rm -f "$out.diff"
-echo "series: $n patch(es) apply with git am; re-export is byte-identical"
+from=$(sed -n '/^From: /{N;s/^From: //;s/\n//;p;q}' "$REPO/patches/0000-cover-letter.patch")
+(cd "$wt" && git send-email --dry-run --confirm=never --from="$from" "$REPO"/patches/0*.patch) \
+	> "$out/send-email.log" 2>&1 ||
+	{ tail "$out/send-email.log" >&2; die "series: git send-email refuses patches/"; }
+sent=$(grep -c '^Dry-OK' "$out/send-email.log")
+[ "$sent" = $((n + 1)) ] || die "series: git send-email would send $sent of $((n + 1)) mails"
+[ "$(grep -c '^Cc: ' "$out/send-email.log")" = "$sent" ] || die "series: a mail without Cc:"
+echo "series: $n patch(es) apply with git am; re-export is byte-identical;" \
+     "git send-email --dry-run sends $sent mails"

@@ -2,12 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mkinitramfs.sh - build build/initramfs.cpio: busybox-static, guest/init, the
-# guest's shell tests and its C programs compiled statically.
+# guest's shell tests and its C programs compiled statically, and the series'
+# kselftest (tools/testing/selftests/pwlocks, linked statically) installed by
+# the kselftest Makefile at /kselftest with its runner.
 . "$(dirname "$0")/lib.sh"
 
 out=$BUILD/initramfs.cpio
 root=$BUILD/initramfs
-if [ -f "$out" ] && [ -z "$(find "$REPO/guest" "$0" -type f -newer "$out")" ]; then
+ksft=$TREE/tools/testing/selftests
+if [ -f "$out" ] &&
+   [ -z "$(find "$REPO/guest" "$0" "$ksft/pwlocks" "$ksft/kselftest" -type f -newer "$out")" ]; then
 	exit 0
 fi
 
@@ -24,5 +28,7 @@ for t in "$REPO"/guest/pwtest-*; do
 	*)	install -m 755 "$t" "$root/bin/" ;;
 	esac
 done
+make -s -C "$ksft" TARGETS=pwlocks LDFLAGS=-static O="$BUILD/kselftest" \
+	KSFT_INSTALL_PATH="$root/kselftest" install >/dev/null
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out.tmp"
 mv "$out.tmp" "$out"

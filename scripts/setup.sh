@@ -22,7 +22,8 @@ BASE_GIT=$PW_CACHE/base.git
 
 PACKAGES="build-essential bc bison flex cpio kmod rsync libelf-dev libssl-dev
 	  python3 python3-ply python3-git xz-utils ccache qemu-system-x86
-	  busybox-static"
+	  busybox-static git-email libmailtools-perl python3-sphinx python3-yaml
+	  rt-tests stress-ng gnuplot-nox"
 # make test-full: Clang (LLVM=-19) builds
 FULL_PACKAGES="clang-19 lld-19 llvm-19"
 

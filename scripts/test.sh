@@ -19,16 +19,21 @@ export BOOT_TIMEOUT=${BOOT_TIMEOUT:-360}
 # pwexpect=on|off|none: the mode the command line must end in (guest/init).
 # pwtest=probe: the interference probe on isolated CPU 3, for each form of
 # isolation (pwprobe_strict=1 where domain isolation keeps all other kernel
-# work off the CPU too); pwtest=partition makes CPU 3 a cpuset isolated
-# partition at run time first.  With PW locks on the probe must see no drain
-# work there, off it must see some (guest/pwtest-probe.c); its slab entry
-# points (slab shrink, cache destroy, module unload with kvfree_rcu_barrier())
-# at least one flush work item per round, 100 rounds each.
+# work off the CPU too): the series' kselftest pwlocks:drain_isolated under
+# the kselftest runner, with the guest's extra refills and entry points
+# (guest/pwtest-probe).  With PW locks on it must see no drain work on CPU 3,
+# off it must see some at every entry point (LRU: compaction, drop_caches,
+# fadvise, BLKFLSBUF; slab: shrink, cache destroy, module unload with
+# kvfree_rcu_barrier()), 100 rounds each.  pwtest=partition makes CPU 3 a
+# cpuset isolated partition at run time first.  pwtest=kselftest: the
+# kselftest as an administrator runs it (no options), which must pass on,
+# end as an expected failure off, and skip without an isolated CPU.
 # pwtest=workcount: one drain work item per CPU and drain, as the base
 # kernel queues.  pwtest=kunitmod: the KUnit suites loaded as modules after
-# boot.  pwtest=slabstress: every CPU allocates and frees while caches are
-# shrunk, destroyed and recreated and CPU 3 goes offline and online; the
-# test cache's object count ends where it started.  pwtest=collapse:
+# boot.  pwtest=hotplug: every CPU fills its caches while CPU 0 drains them
+# all and CPUs 1-3 go offline and online; mlocked, unevictable, tmpfs and
+# the test cache's counts end where they started.  pwtest=torture:
+# locktorture's pw_* types.  pwtest=collapse:
 # MADV_COLLAPSE on tmpfs with lockdep watching the i_pages lock.
 # pwtest=nesting: the negative control, lockdep must report the LRU batch
 # lock under i_pages (an expected report, see boot.sh).
@@ -56,8 +61,8 @@ BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn
 BUSTED=("--expect-report=WARNING:.*lock_torture_writer" "pwlocks=1"
 	"pwtest=torture" "pwtorture_types=pw_lock_busted" "pwtorture_expect=FAILURE")
 # Slow kernels under TCG (PREEMPT_RT with lockdep, sanitizers): 20 rounds per
-# entry point, slab ones too.
-SLOW_ROUNDS="pwprobe_rounds=20 pwprobe_slab_rounds=20"
+# entry point.
+SLOW_ROUNDS="pwprobe_rounds=20"
 VARIANTS="x86-pw x86-nopw-lockdep x86-pw-lockdep-modules-jumplabel-pwdefault x86-pw-lockdep-modules-rt x86-up x86-base"
 FULL_VARIANTS="x86-pw-lockdep-modules-kasan x86-pw-modules-kcsan-clang"
 boot_args() {
@@ -72,6 +77,9 @@ boot_args() {
 		done
 		printf '%s\n' "pwlocks=0 pwtest=partition" "pwlocks=1 pwtest=partition" \
 			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" \
+			"pwtest=kselftest pwksft_expect=skip" \
+			"$ISOL pwlocks=0 pwtest=kselftest pwksft_expect=xfail" \
+			"$ISOL pwtest=kselftest pwksft_expect=pass" \
 			"pwlocks=0 pwtest=workcount" "pwlocks=1 pwtest=workcount" ;;
 	x86-nopw-lockdep)
 		printf '%s\n' "pwexpect=none" "$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
@@ -124,9 +132,10 @@ if ! run setup "$REPO/scripts/setup.sh" $full; then
 	exit 1
 fi
 
-stage "series: git am, round trip, checkpatch"
+stage "series: git am, round trip, git send-email, checkpatch, docs"
 run series "$REPO/scripts/check-series.sh"
 run checkpatch "$REPO/scripts/checkpatch.sh"
+run docs "$REPO/scripts/docs.sh"
 
 stage "guest initramfs"
 run initramfs "$REPO/scripts/mkinitramfs.sh"
