@@ -6,7 +6,7 @@ V ?= x86-pw
 ARGS ?=
 ARCH ?= um
 
-.PHONY: demo test test-full torture setup reapply export build boot kunit checkpatch series bisect w1 bench bench-cost bench-drain bench-wait cost
+.PHONY: demo test test-full torture census setup reapply export build boot kunit checkpatch series bisect w1 bench bench-cost bench-drain bench-wait cost
 
 demo:		## build the patched kernel, boot it with an isolated CPU, summarise
 	scripts/demo.sh
@@ -17,6 +17,8 @@ test-full:	## make test plus KASAN, KCSAN with Clang, W=1 with Clang (~2 h cold)
 SECONDS_EACH ?= 600
 torture: setup	## locktorture pw_* types, on/off, RT and not: make torture SECONDS_EACH=600
 	scripts/torture.sh $(SECONDS_EACH)
+census: setup	## what still reaches an isolated CPU from mm/, per isolation form and mode
+	scripts/census.sh
 setup:		## packages, verified base, kernel tree at linux/ with patches/ applied
 	scripts/setup.sh
 reapply:	## reset linux/ (branch pwlocks) to base + patches/

@@ -2,33 +2,47 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # demo.sh - what the series changes, shown on a real kernel: set up, build the
-# patched x86_64 guest (PWLOCKS=y), boot it with CPU 3 isolated
-# (isolcpus=nohz,domain,3 nohz_full=3) once forced off (pwlocks=0, today's
-# behaviour) and once in the mode isolation selects (on), run the
-# interference probe in each, and print the two side by side; then the
-# probe's totals for every form of isolation, a cpuset partition included.
+# patched x86_64 guest (PWLOCKS=y, with the osnoise tracer), boot it with CPU 3
+# isolated (isolcpus=nohz,domain,3 nohz_full=3) once forced off (pwlocks=0,
+# today's behaviour) and once in the mode isolation selects (on), and in each
+# run the interference probe (the kselftest pwlocks:drain_isolated, guest/
+# pwtest-probe) and rt-tests' oslat with the osnoise tracer during a drain
+# storm (guest/pwtest-oslat).  Prints them side by side, plots the isolated
+# CPU's worst gap per round off vs on (build/demo/worst-gap.png, gnuplot),
+# then the probe's totals for every form of isolation, a cpuset partition
+# included.
 . "$(dirname "$0")/lib.sh"
 
+V=x86-pw-osnoise
 ISOL="isolcpus=nohz,domain,3 nohz_full=3"
+out=$BUILD/demo
 "$REPO/scripts/setup.sh"
-"$REPO/scripts/build.sh" x86-pw
+"$REPO/scripts/build.sh" $V
+mkdir -p "$out"
 
 declare -A log
 for mode in off on; do
-	args="$ISOL pwtest=probe,probefifo"
-	[ $mode = off ] && args="$ISOL pwlocks=0 pwtest=probe,probefifo"
+	args="$ISOL pwtest=probe,probefifo,oslat pwprobe_verbose=1 pwoslat_strict=1"
+	[ $mode = off ] && args="$ISOL pwlocks=0 ${args#"$ISOL "}"
 	# shellcheck disable=SC2086
-	"$REPO/scripts/boot.sh" x86-pw $args >&2 || die "boot [$args] failed"
+	"$REPO/scripts/boot.sh" $V $args >&2 || die "boot [$args] failed"
 	# shellcheck disable=SC2086
-	log[$mode]=$(boot_log x86-pw $args)
+	log[$mode]=$(boot_log $V $args)
 done
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< "$2"; }
+# probe_lines LOG KIND: the probe's per-entry lines of the SCHED_OTHER or
+# SCHED_FIFO run (the test's header line names the spinner).
+probe_lines() {
+	tr -d '\r' < "$1" | awk -v k="$2" '/PW locks .*, isolated CPU/ { on = ($0 ~ "spinner " k) }
+		on && /PROBE entry=/'
+}
 echo
 echo "PW locks, x86_64 QEMU (TCG), 4 CPUs, CPU 3 isolated; a task on CPU 3 refills"
-echo "its LRU, mlock and buffer-head caches (tmpfs, mlock, ext2) and its slab sheaves"
-echo "(a test module's cache, kmalloc-64, kfree_rcu), then spins while CPU 0 makes the"
-echo "kernel drain or flush all CPUs."
+echo "its LRU, mlock and buffer-head caches (memfd, mlock, ext2 and a block device)"
+echo "and its slab sheaves (pipes, files, a test module's cache with kfree_rcu), then"
+echo "spins while CPU 0 makes the kernel drain or flush all CPUs (kselftest"
+echo "pwlocks:drain_isolated)."
 for mode in off on; do
 	echo "  $mode: $(grep -m1 -o 'pwlocks: o[nf]* ([a-z]*)' "${log[$mode]}")"
 done
@@ -40,11 +54,9 @@ for kind in SCHED_OTHER SCHED_FIFO; do
 	for entry in compact_memory drop_caches fadvise_dontneed blkflsbuf \
 		     slab_shrink cache_destroy module_unload; do
 		for mode in off on; do
-			l=$(awk -v k="$kind" '/^PROBE mode=/ { on = ($0 ~ "spinner=" k) }
-				on && /^PROBE entry=/' "${log[$mode]}" | grep " entry=$entry " | tr -d '\r')
+			l=$(probe_lines "${log[$mode]}" $kind | grep " entry=$entry ")
 			printf '  %-17s %-4s %5s %4s %6s %7sus %7sus %8sus %8sus\n' "$entry" "$mode" \
-				"$(($(field lru_work "$l") + $(field slab_work "$l")))" \
-				"$(field bh_ipi "$l")" "$(field invol_cs "$l")" \
+				"$(field drain_work "$l")" "$(field bh_ipi "$l")" "$(field invol_cs "$l")" \
 				"$(field gap_us_p50 "$l")" "$(field gap_us_max "$l")" \
 				"$(field trigger_us_p50 "$l")" "$(field trigger_us_max "$l")"
 		done
@@ -52,24 +64,74 @@ for kind in SCHED_OTHER SCHED_FIFO; do
 done
 echo
 echo "Per entry point (SCHED_OTHER: 100 rounds, SCHED_FIFO: 5): work = drain work"
-echo "items that ran on CPU 3 (LRU, mlock, bh LRU: lru_add_drain_per_cpu; slab:"
-echo "flush_cpu_sheaves, flush_rcu_sheaf); ipi = bh LRU IPIs there;"
-echo "invol = the spinner's involuntary context switches;"
-echo "gap = per round, the spinner's worst gap between two clock reads (median and worst"
-echo "round); drain = time of the triggering syscall on CPU 0 (median and worst round)."
-echo "slab_shrink: kmalloc-64 and the module's cache shrunk through sysfs;"
-echo "cache_destroy: the module's cache destroyed (and created again);"
-echo "module_unload: rmmod, so kmem_cache_destroy() and kvfree_rcu_barrier()."
+echo "items that ran on CPU 3 (lru_add_drain_per_cpu; slab: flush_cpu_sheaves,"
+echo "flush_rcu_sheaf); ipi = bh LRU IPIs there; invol = the spinner's involuntary"
+echo "context switches; gap = per round, the spinner's worst gap between two clock"
+echo "reads (median and worst round); drain = time of the triggering syscall on"
+echo "CPU 0 (median and worst round).  slab_shrink: every cache's"
+echo "/sys/kernel/slab/*/shrink; cache_destroy: the module's cache destroyed and"
+echo "created again; module_unload: rmmod, so kmem_cache_destroy() and"
+echo "kvfree_rcu_barrier()."
+
+# oslat and osnoise, same boots
+echo
+echo "rt-tests oslat on CPU 3, 10 rounds of 2 s, each with one drain storm (compaction,"
+echo "drop_caches, every slab cache shrunk) from CPU 0; osnoise tracer on CPU 3"
+echo "(NO_OSNOISE_WORKLOAD) over the same window, oslat's own thread left out:"
+printf '  %-4s %12s %12s %12s %14s  %s\n' mode "oslat p50" "oslat max" "noise total" \
+	"noise events" "by source (count, total)"
+declare -A oslat_max noise_us
+for mode in off on; do
+	lat=$(tr -d '\r' < "${log[$mode]}" | sed -n 's/^OSLAT .* max_us=\([0-9]*\)$/\1/p' | sort -n)
+	n=$(wc -l <<< "$lat")
+	oslat_max[$mode]=$(tail -1 <<< "$lat")
+	noise=$(tr -d '\r' < "${log[$mode]}" | grep '^NOISE ')
+	noise_us[$mode]=$(sed -n 's/.* total_us=\([0-9]*\)/\1/p' <<< "$noise" | paste -sd+ | bc)
+	events=$(sed -n 's/.* count=\([0-9]*\) .*/\1/p' <<< "$noise" | paste -sd+ | bc)
+	sources=$(sed -E 's/.* source=([^ ]*) count=([0-9]*) total_us=([0-9]*)/\3 \1 \2/' <<< "$noise" |
+		sort -rn | head -4 | awk '{ printf "%s%s %d, %dus", NR > 1 ? "; " : "", $2, $3, $1 }')
+	printf '  %-4s %10sus %10sus %10sus %14s  %s\n' $mode "$(sed -n "$(((n + 1) / 2))p" <<< "$lat")" \
+		"${oslat_max[$mode]}" "${noise_us[$mode]}" "$events" "$sources"
+done
+echo "  ratio off/on: oslat max $(echo "scale=1; ${oslat_max[off]} / ${oslat_max[on]}" | bc)x," \
+     "noise total $(echo "scale=1; ${noise_us[off]} / ${noise_us[on]}" | bc)x"
+echo "(QEMU TCG emulates the CPUs: absolute microseconds are emulated time, several"
+echo " times what hardware shows; the claim is the ratio between the modes, same"
+echo " kernel, same boot parameters but pwlocks=0.)"
+
+# The plot: every round's worst gap, off vs on
+for mode in off on; do
+	tr -d '\r' < "${log[$mode]}" | awk '/PW locks .*, isolated CPU/ { on = /spinner SCHED_OTHER/ }
+		on && /GAP entry=/ { for (i = 1; i <= NF; i++) if ($i ~ /^(entry|gap_us)=/) {
+			split($i, kv, "="); v[kv[1]] = kv[2] }
+			print n++, v["gap_us"], v["entry"] }' > "$out/gaps-$mode.dat"
+done
+awk '$3 != last { printf "%s\"%s\" %d", n++ ? ", " : "", $3, $1; last = $3 }' "$out/gaps-on.dat" \
+	> "$out/xtics"
+gnuplot <<GP
+set terminal pngcairo size 1100,520 font "DejaVu Sans,10"
+set output "$out/worst-gap.png"
+set title "Isolated CPU 3: the spinner's worst gap per round while CPU 0 drains all CPUs (QEMU TCG)"
+set ylabel "worst gap in the round (us, log scale)"
+set xlabel "round, by drain entry point (100 rounds each)"
+set logscale y
+set grid ytics
+set key top left
+set xtics ($(cat "$out/xtics")) rotate by -20 font ",8"
+plot "$out/gaps-off.dat" using 1:2 with points pt 7 ps 0.5 lc rgb "#c0392b" title "pwlocks=0 (off: drain work queued on CPU 3)", \
+     "$out/gaps-on.dat" using 1:2 with points pt 7 ps 0.5 lc rgb "#2471a3" title "on (the draining CPU takes CPU 3's lock)"
+GP
+echo
+echo "Plot of every round's worst gap, off vs on: ${out#"$REPO"/}/worst-gap.png"
 echo "Logs: ${log[off]#"$REPO"/}"
 echo "      ${log[on]#"$REPO"/}"
 
-# Every form of isolation, off and on: totals over the 7 entry points.
+# Every form of isolation, off and on: totals over the entry points.
 # sum FIELD: FIELD summed over the entry points of the probe log $l.
-sum() { grep '^PROBE entry=' "$l" | tr -d '\r' | sed -n "s/.* $1=\([0-9]*\).*/\1/p" |
-	paste -sd+ | bc; }
+sum() { probe_lines "$l" SCHED_OTHER | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | paste -sd+ | bc; }
 echo
 echo "Every form of isolation of CPU 3 (100 rounds per entry point, 7 entry points):"
-printf '  %-44s %-4s %6s %5s %6s %-s\n' "isolation" mode work ipi invol "other work on CPU 3"
+printf '  %-44s %-4s %6s %5s %6s %-s\n' "isolation" mode work ipi invol "other functions on CPU 3"
 for form in "nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3" "$ISOL" "cpuset partition"; do
 	for mode in off on; do
 		if [ "$form" = "cpuset partition" ]; then
@@ -79,15 +141,16 @@ for form in "nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3" "$ISOL" "cpuset 
 			[ $mode = off ] && args="$form pwlocks=0 pwtest=probe"
 		fi
 		# shellcheck disable=SC2086
-		"$REPO/scripts/boot.sh" x86-pw $args >&2 || die "boot [$args] failed"
+		"$REPO/scripts/boot.sh" $V $args >&2 || die "boot [$args] failed"
 		# shellcheck disable=SC2086
-		l=$(boot_log x86-pw $args)
-		other=$(grep '^PROBE entry=' "$l" | tr -d '\r' | sed -n 's/.*other_work: \(.*\) ran:.*/\1/p' |
+		l=$(boot_log $V $args)
+		other=$(probe_lines "$l" SCHED_OTHER | sed -n 's/.* other: \(.*\)/\1/p' | sed 's/ ran:.*//' |
 			tr ' ' '\n' | sed '/^$/d' | sort -u | paste -sd' ')
-		printf '  %-44s %-4s %6s %5s %6s %-s\n' "$form" "$mode" "$(($(sum lru_work) + $(sum slab_work)))" \
+		printf '  %-44s %-4s %6s %5s %6s %-s\n' "$form" "$mode" "$(sum drain_work)" \
 			"$(sum bh_ipi)" "$(sum invol_cs)" "${other:--}"
 	done
 done
-echo "(other work: not drains; e.g. vmstat_update reaches CPUs that are not domain-isolated,"
-echo " and the module unload itself sends TLB flush and rcu_barrier() IPIs to every CPU;"
-echo " on: the involuntary switches are the module unload's too, or vmstat_update)"
+echo "(other: work items and IPI callbacks that are not drains; e.g. vmstat_update"
+echo " reaches CPUs that are not domain-isolated, and the module unload itself sends"
+echo " TLB flush and rcu_barrier() IPIs to every CPU; on: the involuntary switches"
+echo " are the module unload's too, or vmstat_update.  make census lists them all.)"

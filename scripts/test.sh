@@ -28,6 +28,11 @@ export BOOT_TIMEOUT=${BOOT_TIMEOUT:-360}
 # cpuset isolated partition at run time first.  pwtest=kselftest: the
 # kselftest as an administrator runs it (no options), which must pass on,
 # end as an expected failure off, and skip without an isolated CPU.
+# pwtest=census: the kselftest with -a while stress-ng loads CPUs 0-2, and
+# stat_refresh and the overcommit sysctl (make census).  pwtest=oslat
+# (make test-full, the osnoise variant): rt-tests' oslat on CPU 3 during a
+# drain storm, the osnoise tracer recording its noise; on, no kworker may
+# interrupt it.
 # pwtest=workcount: one drain work item per CPU and drain, as the base
 # kernel queues.  pwtest=kunitmod: the KUnit suites loaded as modules after
 # boot.  pwtest=hotplug: every CPU fills its caches while CPU 0 drains them
@@ -64,7 +69,7 @@ BUSTED=("--expect-report=WARNING:.*lock_torture_writer" "pwlocks=1"
 # entry point.
 SLOW_ROUNDS="pwprobe_rounds=20"
 VARIANTS="x86-pw x86-nopw-lockdep x86-pw-lockdep-modules-jumplabel-pwdefault x86-pw-lockdep-modules-rt x86-up x86-base"
-FULL_VARIANTS="x86-pw-lockdep-modules-kasan x86-pw-modules-kcsan-clang"
+FULL_VARIANTS="x86-pw-lockdep-modules-kasan x86-pw-modules-kcsan-clang x86-pw-osnoise"
 boot_args() {
 	local form
 	case $1 in
@@ -79,7 +84,7 @@ boot_args() {
 			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" \
 			"pwtest=kselftest pwksft_expect=skip" \
 			"$ISOL pwlocks=0 pwtest=kselftest pwksft_expect=xfail" \
-			"$ISOL pwtest=kselftest pwksft_expect=pass" \
+			"$ISOL pwtest=kselftest pwksft_expect=pass" "$ISOL pwtest=census" \
 			"pwlocks=0 pwtest=workcount" "pwlocks=1 pwtest=workcount" ;;
 	x86-nopw-lockdep)
 		printf '%s\n' "pwexpect=none" "$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
@@ -101,6 +106,8 @@ boot_args() {
 	x86-pw-lockdep-modules-kasan|x86-pw-modules-kcsan-clang)
 		printf '%s\n' "$ISOL pwlocks=0 pwtest=smoke,probe,hotplug $SLOW_ROUNDS" \
 			"$ISOL pwtest=smoke,probe,hotplug,torture $SLOW_ROUNDS" ;;
+	x86-pw-osnoise)
+		printf '%s\n' "$ISOL pwlocks=0 pwtest=oslat" "$ISOL pwtest=oslat pwoslat_strict=1" ;;
 	x86-up)
 		printf '%s\n' "pwexpect=none" "pwtest=smoke" ;;
 	x86-base)
