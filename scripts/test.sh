@@ -107,7 +107,8 @@ boot_args() {
 		printf '%s\n' "$ISOL pwlocks=0 pwtest=smoke,probe,hotplug $SLOW_ROUNDS" \
 			"$ISOL pwtest=smoke,probe,hotplug,torture $SLOW_ROUNDS" ;;
 	x86-pw-osnoise)
-		printf '%s\n' "$ISOL pwlocks=0 pwtest=oslat" "$ISOL pwtest=oslat pwoslat_strict=1" ;;
+		printf '%s\n' "$ISOL tsc=reliable pwlocks=0 pwtest=oslat" \
+			"$ISOL tsc=reliable pwtest=oslat pwoslat_strict=1" ;;
 	x86-up)
 		printf '%s\n' "pwexpect=none" "pwtest=smoke" ;;
 	x86-base)
