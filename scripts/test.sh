@@ -4,8 +4,8 @@
 # test.sh [--full] - the test matrix: series checks, builds, bisectability,
 # KUnit, sparse and boot tests (make test, what CI runs).  --full adds the
 # long variants (make test-full): KASAN, and KCSAN built with Clang, each
-# booting the smoke, probe and hotplug tests in both modes, and W=1 with
-# Clang.  Prints each stage with its wall time and ends with one line
+# booting the smoke, probe and hotplug tests in both modes, W=1 with Clang,
+# and make demo's kernel (osnoise tracer, NUMA) running oslat off and on.  Prints each stage with its wall time and ends with one line
 # "N passed, N failed, N skipped".  Exit status 0 only if nothing failed.
 . "$(dirname "$0")/lib.sh"
 set +e
