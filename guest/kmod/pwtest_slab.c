@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pwtest_slab - slab traffic for the interference probe (guest/pwtest-probe.c).
+ * pwtest_slab - slab traffic for the interference probe and the hotplug test
+ * (guest/pwtest-probe, which passes it to the kselftest pwlocks:drain_isolated;
+ * guest/pwtest-hotplug.c).
  *
  * Loading it creates a cache, "pwtest_slab" (not merged, so it has its own
  * /sys/kernel/slab/pwtest_slab/shrink); unloading destroys it, and, with
