@@ -12,7 +12,7 @@ demo:		## build the patched kernel, boot it with an isolated CPU, summarise
 	scripts/demo.sh
 test:		## the test matrix CI runs, ending in "N passed, N failed, N skipped"
 	scripts/test.sh
-test-full:	## make test plus KASAN, KCSAN with Clang, W=1 with Clang, oslat (~2 h cold)
+test-full:	## make test plus the production config, JUMP_LABEL, UP, base, KASAN, KCSAN, oslat, kunit.py
 	scripts/test.sh --full
 SECONDS_EACH ?= 600
 torture: setup	## locktorture pw_* types, on/off, RT and not: make torture SECONDS_EACH=600

@@ -11,6 +11,15 @@
 # CPU's worst gap per round off vs on (build/demo/worst-gap.png, gnuplot),
 # then the probe's totals for every form of isolation, a cpuset partition
 # included.
+#
+# The demo fails (exit status 1) on what the series owns: a drain work item
+# or bh LRU IPI on CPU 3 with PW locks on, or a drain the probe could not
+# see with them off.  Other noise on CPU 3 (vmstat_update in a run-time
+# partition, the module unload's own IPIs) is reported, not judged.
+# DEMO_NEGATIVE_CONTROL=1 shows that it does fail: the on boot keeps PW locks
+# on (pwlocks=1) but leaves CPU 3 a housekeeping CPU, whose caches drains
+# empty with work items there as in the base, and the demo must stop with
+# "error: boot [...] failed" after the probe counted them.
 . "$(dirname "$0")/lib.sh"
 
 V=x86-pw-osnoise
@@ -26,9 +35,12 @@ out=$BUILD/demo
 mkdir -p "$out"
 
 declare -A log
-for mode in off on; do
-	args="$ISOL $CLOCK pwtest=probe,probefifo,oslat pwprobe_verbose=1 pwoslat_strict=1"
+modes="off on"
+[ "${DEMO_NEGATIVE_CONTROL:-0}" = 1 ] && modes=on
+for mode in $modes; do
+	args="$ISOL $CLOCK pwtest=probe,probefifo,oslat pwprobe_verbose=1"
 	[ $mode = off ] && args="$ISOL pwlocks=0 ${args#"$ISOL "}"
+	[ "${DEMO_NEGATIVE_CONTROL:-0}" = 1 ] && args="pwlocks=1 ${args#"$ISOL "}"
 	# shellcheck disable=SC2086
 	"$REPO/scripts/boot.sh" $V $args >&2 || die "boot [$args] failed"
 	# shellcheck disable=SC2086
@@ -161,6 +173,8 @@ for form in "nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3" "$ISOL" "cpuset 
 	done
 done
 echo "(other: work items and IPI callbacks that are not drains; e.g. vmstat_update"
-echo " reaches CPUs that are not domain-isolated, and the module unload itself sends"
-echo " TLB flush and rcu_barrier() IPIs to every CPU; on: the involuntary switches"
-echo " are the module unload's too, or vmstat_update.  make census lists them all.)"
+echo " reaches CPUs that are not domain-isolated, and a run-time partition where it"
+echo " was already running, and the module unload itself sends TLB flush and"
+echo " rcu_barrier() IPIs to every CPU; on: the involuntary switches are the module"
+echo " unload's too, or vmstat_update.  Reported, not judged: the demo fails only on"
+echo " drain work with PW locks on.  make census lists them all.)"

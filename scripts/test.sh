@@ -1,21 +1,31 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test.sh [--full] - the test matrix: series checks, builds, bisectability,
-# KUnit, sparse and boot tests (make test, what CI runs).  --full adds the
-# long variants (make test-full): KASAN, and KCSAN built with Clang, each
-# booting the smoke, probe and hotplug tests in both modes, W=1 with Clang,
-# and make demo's kernel (osnoise tracer, NUMA) running oslat off and on.  Prints each stage with its wall time and ends with one line
-# "N passed, N failed, N skipped".  Exit status 0 only if nothing failed.
+# test.sh [--full] - the test matrix: series checks, builds and boots, W=1,
+# sparse, bisectability (make test, what CI runs).  --full adds the long
+# variants (make test-full): the production config with 100-round probes and
+# the census, JUMP_LABEL with PW locks on by default, UP booted, the base,
+# KASAN, KCSAN built with Clang, W=1 with Clang, make demo's kernel running
+# oslat off and on, and kunit.py on UML, x86_64 and x86_64 PREEMPT_RT.
+# Prints each stage with its wall time, the total time (warning when it is
+# over budget) and ends with one line "N passed, N failed, N skipped".  Exit
+# status 0 only if nothing failed.
 . "$(dirname "$0")/lib.sh"
 set +e
 full=
 [ "${1:-}" = --full ] && full=--full
-# The lockdep kernels' probe boots (100 rounds of module unloads) take over
-# two minutes under single-threaded TCG.
-export BOOT_TIMEOUT=${BOOT_TIMEOUT:-360}
+# A boot that runs several tests on a lockdep kernel under TCG takes up to
+# five minutes on a loaded host; a hang fails it at this limit.
+export BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 
 # Variants built and booted, and the kernel command lines each boots with.
+# make test builds three kernels, all with lockdep: PW locks built in
+# (x86-pw-lockdep-modules, the main matrix), not built (-nopw, which shares
+# every object the series does not touch with the first through ccache) and
+# PREEMPT_RT.  make test-full adds the long variants: the production config
+# (x86-pw, 100 rounds per probe, the census), JUMP_LABEL with PW locks on by
+# default, UP, the base, the sanitizers and make demo's kernel.
+#
 # pwexpect=on|off|none: the mode the command line must end in (guest/init).
 # pwtest=probe: the interference probe on isolated CPU 3, for each form of
 # isolation (pwprobe_strict=1 where domain isolation keeps all other kernel
@@ -24,32 +34,31 @@ export BOOT_TIMEOUT=${BOOT_TIMEOUT:-360}
 # (guest/pwtest-probe).  With PW locks on it must see no drain work on CPU 3,
 # off it must see some at every entry point (LRU: compaction, drop_caches,
 # fadvise, BLKFLSBUF; slab: shrink, cache destroy, module unload with
-# kvfree_rcu_barrier()), 100 rounds each.  pwtest=partition makes CPU 3 a
-# cpuset isolated partition at run time first.  pwtest=kselftest: the
-# kselftest as an administrator runs it (no options), which must pass on,
-# end as an expected failure off, and skip without an isolated CPU.
-# pwtest=census: the kselftest with -a while stress-ng loads CPUs 0-2, and
-# stat_refresh and the overcommit sysctl (make census).  pwtest=oslat
+# kvfree_rcu_barrier()).  pwtest=partition makes CPU 3 a cpuset isolated
+# partition at run time first.  pwtest=kselftest: the kselftest as an
+# administrator runs it (no options), which must pass on, end as an
+# expected failure off, and skip without an isolated CPU.  pwtest=census
+# (make test-full): the kselftest with -a while stress-ng loads CPUs 0-2,
+# and stat_refresh and the overcommit sysctl (make census).  pwtest=oslat
 # (make test-full, the osnoise variant): rt-tests' oslat on CPU 3 during a
-# drain storm, the osnoise tracer recording its noise; on, no kworker may
-# interrupt it.
+# drain storm, the osnoise tracer recording its noise.
 # pwtest=workcount: one drain work item per CPU and drain, as the base
 # kernel queues.  pwtest=kunitmod: the KUnit suites loaded as modules after
 # boot.  pwtest=hotplug: every CPU fills its caches while CPU 0 drains them
 # all and CPUs 1-3 go offline and online; mlocked, unevictable, tmpfs and
 # the test cache's counts end where they started.  pwtest=torture:
-# locktorture's pw_* types.  pwtest=collapse:
-# MADV_COLLAPSE on tmpfs with lockdep watching the i_pages lock.
-# pwtest=nesting: the negative control, lockdep must report the LRU batch
-# lock under i_pages (an expected report, see boot.sh).
+# locktorture's pw_* types.  pwtest=collapse: MADV_COLLAPSE on tmpfs with
+# lockdep watching the i_pages lock.  pwtest=nesting: the negative control,
+# lockdep must report the LRU batch lock under i_pages (an expected report,
+# see boot.sh).  pwtest=hang: the negative control of the hang detectors, a
+# test module's init blocks past a short hung-task timeout.
 ISOL="isolcpus=nohz,domain,3 nohz_full=3"
 # Under TCG on a loaded host the clocksource watchdog may find the TSC
 # skewed, mark it unstable and switch clocksources with stop_machine(), which
 # preempts the probe's spinner (a strict failure seen in make test) and keeps
 # the tick on nohz_full CPUs afterwards: the probe boots trust the TSC.
 CLOCK=tsc=reliable
-FORMS=("nohz_full=3 $CLOCK" "isolcpus=nohz,3 $CLOCK" "isolcpus=domain,3 $CLOCK pwprobe_strict=1"
-       "$ISOL $CLOCK pwprobe_strict=1")
+FORMS=("nohz_full=3 $CLOCK" "isolcpus=nohz,3 $CLOCK" "isolcpus=domain,3 $CLOCK pwprobe_strict=1")
 NESTING="--expect-report=SOFTIRQ-safe.->.SOFTIRQ-unsafe"
 # Malformed and contradicting command lines: each must boot, warn
 # (pwwarn=, guest/init) and end in the documented mode.
@@ -70,47 +79,60 @@ BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn
 # negative control pw_lock_busted must fail with PW locks on.
 BUSTED=("--expect-report=WARNING:.*lock_torture_writer" "pwlocks=1"
 	"pwtest=torture" "pwtorture_types=pw_lock_busted" "pwtorture_expect=FAILURE")
-# Slow kernels under TCG (PREEMPT_RT with lockdep, sanitizers): 20 rounds per
-# entry point.
-SLOW_ROUNDS="pwprobe_rounds=20"
-VARIANTS="x86-pw x86-nopw-lockdep x86-pw-lockdep-modules-jumplabel-pwdefault x86-pw-lockdep-modules-rt x86-up x86-base"
-FULL_VARIANTS="x86-pw-lockdep-modules-kasan x86-pw-modules-kcsan-clang x86-pw-osnoise"
+# The hang detector's negative control: insmod blocks for 40 s, past a 10 s
+# hung-task timeout; the report must name it.
+HANG=("--expect-report=blocked.for.more.than" "sysctl.kernel.hung_task_timeout_secs=10"
+      "pwtest=hang")
+# Rounds per probe entry point: make test 20 (the kselftest's own default),
+# make test-full 100 on the production kernel (x86-pw).
+ROUNDS="pwprobe_rounds=20"
+VARIANTS="x86-pw-lockdep-modules x86-lockdep-modules-nopw x86-pw-lockdep-modules-rt"
+FULL_VARIANTS="x86-pw x86-pw-lockdep-modules-jumplabel-pwdefault x86-up x86-base
+	       x86-pw-lockdep-modules-kasan x86-pw-modules-kcsan-clang x86-pw-osnoise"
 boot_args() {
 	local form
 	case $1 in
+	x86-pw-lockdep-modules)
+		printf '%s\n' "pwlocks=auto pwexpect=off" "isolcpus=managed_irq,3 pwexpect=off" \
+			"pwexpect=off pwtest=kselftest pwksft_expect=skip" "${BAD_INPUT[@]}"
+		for form in "${FORMS[@]}"; do
+			printf '%s\n' "$form pwlocks=0 pwexpect=off pwtest=probe $ROUNDS" \
+				"$form pwexpect=on pwtest=probe $ROUNDS"
+		done
+		printf '%s\n' \
+			"$ISOL $CLOCK pwprobe_strict=1 pwlocks=0 pwexpect=off pwtest=probe,probefifo,kselftest pwksft_expect=xfail $ROUNDS" \
+			"$ISOL $CLOCK pwprobe_strict=1 pwlocks=auto pwexpect=on pwtest=probe,probefifo,kselftest,kunitmod,hotplug pwksft_expect=pass $ROUNDS" \
+			"pwlocks=0 $CLOCK pwtest=partition $ROUNDS" "pwlocks=1 $CLOCK pwtest=partition $ROUNDS" \
+			"pwlocks=0 pwexpect=off pwtest=workcount,collapse,kunitmod,torture,hotplug" \
+			"pwlocks=1 pwexpect=on pwtest=workcount,collapse,torture,hotplug" \
+			"${BUSTED[*]}" "$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" \
+			"${HANG[*]}" ;;
+	x86-lockdep-modules-nopw)
+		printf '%s\n' "pwexpect=none pwtest=workcount,hotplug" "$ISOL pwtest=smoke,probe $ROUNDS" ;;
+	x86-pw-lockdep-modules-rt)
+		printf '%s\n' "pwlocks=bogus pwexpect=on pwwarn=malformed" \
+			"$ISOL pwlocks=0 pwexpect=off pwtest=smoke,probe,probefifo $ROUNDS" \
+			"$ISOL pwexpect=on pwtest=smoke,probe,probefifo $ROUNDS" \
+			"pwlocks=0 pwexpect=off pwtest=kunitmod,torture,hotplug" \
+			"$ISOL pwexpect=on pwtest=kunitmod,torture,hotplug" ;;
 	x86-pw)
 		printf '%s\n' "pwexpect=off" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
-			"pwlocks=auto pwexpect=off" "isolcpus=managed_irq,3 pwexpect=off" \
-			"$ISOL pwexpect=on" "nohz_full=3 pwlocks=auto pwexpect=on" "${BAD_INPUT[@]}"
-		for form in "${FORMS[@]}"; do
+			"$ISOL pwexpect=on" "nohz_full=3 pwlocks=auto pwexpect=on"
+		for form in "${FORMS[@]}" "$ISOL $CLOCK pwprobe_strict=1"; do
 			printf '%s\n' "$form pwlocks=0 pwtest=probe" "$form pwtest=probe"
 		done
 		printf '%s\n' "pwlocks=0 $CLOCK pwtest=partition" "pwlocks=1 $CLOCK pwtest=partition" \
 			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" \
-			"pwtest=kselftest pwksft_expect=skip" \
 			"$ISOL pwlocks=0 pwtest=kselftest pwksft_expect=xfail" \
 			"$ISOL pwtest=kselftest pwksft_expect=pass" "$ISOL pwtest=census" \
 			"pwlocks=0 pwtest=workcount" "pwlocks=1 pwtest=workcount" ;;
-	x86-nopw-lockdep)
-		printf '%s\n' "pwexpect=none" "$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
-			"pwtest=workcount,hotplug" ;;
 	x86-pw-lockdep-modules-jumplabel-pwdefault)
 		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=bogus pwexpect=on" \
-			"$ISOL pwlocks=0 pwtest=smoke,probe pwprobe_rounds=20" \
-			"$ISOL pwtest=smoke,probe pwprobe_rounds=20" \
-			"pwlocks=0 pwtest=collapse,kunitmod,torture,hotplug" \
-			"pwlocks=1 pwtest=collapse,torture,hotplug" \
-			"$ISOL pwlocks=auto pwtest=kunitmod,hotplug" "${BUSTED[*]}" \
-			"$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" ;;
-	x86-pw-lockdep-modules-rt)
-		printf '%s\n' "pwexpect=on" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
-			"$ISOL pwlocks=0 pwtest=smoke,probe,probefifo $SLOW_ROUNDS" \
-			"$ISOL pwtest=smoke,probe,probefifo $SLOW_ROUNDS" \
-			"pwlocks=0 pwtest=kunitmod,torture,hotplug" \
-			"$ISOL pwtest=kunitmod,torture,hotplug" ;;
+			"$ISOL pwlocks=0 pwtest=smoke,probe $ROUNDS" "$ISOL pwtest=smoke,probe,kunitmod $ROUNDS" \
+			"pwlocks=1 pwtest=torture,hotplug" ;;
 	x86-pw-lockdep-modules-kasan|x86-pw-modules-kcsan-clang)
-		printf '%s\n' "$ISOL pwlocks=0 pwtest=smoke,probe,hotplug $SLOW_ROUNDS" \
-			"$ISOL pwtest=smoke,probe,hotplug,torture $SLOW_ROUNDS" ;;
+		printf '%s\n' "$ISOL pwlocks=0 pwtest=smoke,probe,hotplug $ROUNDS" \
+			"$ISOL pwtest=smoke,probe,hotplug,torture $ROUNDS" ;;
 	x86-pw-osnoise)
 		printf '%s\n' "$ISOL tsc=reliable pwlocks=0 pwtest=oslat" \
 			"$ISOL tsc=reliable pwtest=oslat pwoslat_strict=1" ;;
@@ -125,6 +147,11 @@ KUNIT_ARGS=("pwlocks=0" "pwlocks=1 isolcpus=domain,3")
 
 passed=0 failed=0 skipped=0
 T0=$(date +%s)
+# Cold: nothing in ccache yet (a new machine, or an empty PW_CACHE).  Budget:
+# 60 minutes cold, 20 warm, on 2 cores (README).
+cold=warm budget=20
+[ "$(find "$CCACHE_DIR" -type f 2>/dev/null | head -100 | wc -l)" -ge 100 ] ||
+	cold=cold budget=60
 
 # run NAME CMD...: one test; its output is shown, its verdict counted.
 run() {
@@ -138,10 +165,22 @@ run() {
 }
 skip() { skipped=$((skipped + 1)); echo "  SKIP $1 ($2)"; }
 stage() { echo; echo "=== $* [$(($(date +%s) - T0))s]"; }
+# The total time, a warning past the budget, and the closing count line.
+finish() {
+	local secs=$(($(date +%s) - T0))
+	echo
+	echo "make test${full:+-full}: $((secs / 60)) min $((secs % 60)) s, $cold" \
+	     "(ccache: $CCACHE_DIR), $(date -u +%Y-%m-%d), commit $(git -C "$REPO" rev-parse --short HEAD)"
+	if [ -z "$full" ] && [ $secs -gt $((budget * 60)) ]; then
+		echo "WARNING: a $cold make test took more than $budget minutes on $(nproc) CPUs:" \
+		     "move a long variant to make test-full (README, 'Time')"
+	fi
+	echo "$passed passed, $failed failed, $skipped skipped"
+}
 
 stage "setup"
 if ! run setup "$REPO/scripts/setup.sh" $full; then
-	echo; echo "$passed passed, $failed failed, $skipped skipped"
+	finish
 	exit 1
 fi
 
@@ -167,27 +206,40 @@ for v in $VARIANTS ${full:+$FULL_VARIANTS}; do
 	fi
 done
 
-for arch in um x86_64 x86_64-rt; do
-	stage "KUnit: $arch, 4 CPUs"
-	for args in "${KUNIT_ARGS[@]}"; do
-		run "kunit $arch [$args]" "$REPO/scripts/kunit.sh" "$arch" $args
+# Uniprocessor (PWLOCKS depends on SMP: every helper is the local_lock or
+# workqueue call it wraps): make test compiles what includes the series'
+# code; make test-full builds and boots it (x86-up above).
+if [ -z "$full" ]; then
+	stage "x86-up: the directories the series touches compile without SMP"
+	run "compile x86-up" "$REPO/scripts/build.sh" x86-up init/ kernel/locking/ mm/ fs/
+fi
+
+# kunit.py's own kernels: the same suites run as modules in the lockdep and
+# PREEMPT_RT guests above (pwtest=kunitmod, off and on), so make test-full.
+if [ -n "$full" ]; then
+	for arch in um x86_64 x86_64-rt; do
+		stage "KUnit: $arch, 4 CPUs"
+		for args in "${KUNIT_ARGS[@]}"; do
+			run "kunit $arch [$args]" "$REPO/scripts/kunit.sh" "$arch" $args
+		done
 	done
-done
+fi
 
 stage "W=1: no warnings in the C files the series touches"
-run "W=1 x86-pw-lockdep-modules-jumplabel-pwdefault" \
-	"$REPO/scripts/build-w1.sh" x86-pw-lockdep-modules-jumplabel-pwdefault
-
-stage "sparse: nothing new in the C files the series touches"
-run "sparse x86-pw-lockdep-modules-jumplabel-pwdefault" \
-	"$REPO/scripts/sparse.sh" x86-pw-lockdep-modules-jumplabel-pwdefault x86-base
+run "W=1 x86-pw-lockdep-modules" "$REPO/scripts/build-w1.sh" x86-pw-lockdep-modules
 if [ -n "$full" ]; then
 	run "W=1 x86-pw-modules-kcsan-clang" "$REPO/scripts/build-w1.sh" x86-pw-modules-kcsan-clang
 fi
 
-stage "bisectability: every patch builds (x86-pw)"
-run "build each patch" "$REPO/scripts/build-each.sh" x86-pw
+stage "sparse: nothing new in the C files the series touches"
+# The base's files with the same configuration: a prepared objtree is enough.
+run "sparse x86-pw-lockdep-modules" \
+	bash -c "'$REPO/scripts/build.sh' x86-lockdep-modules-base prepare &&
+		 '$REPO/scripts/sparse.sh' x86-pw-lockdep-modules x86-lockdep-modules-base"
+
+stage "bisectability: every patch builds (x86-pw-lockdep-modules, with its test modules)"
+run "build each patch" "$REPO/scripts/build-each.sh" x86-pw-lockdep-modules
 
 stage "done"
-echo "$passed passed, $failed failed, $skipped skipped"
+finish
 [ $failed = 0 ]

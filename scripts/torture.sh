@@ -10,7 +10,7 @@
 secs=${1:-600}
 export BOOT_TIMEOUT=$((3 * secs + 300))
 rc=0
-for v in x86-pw-lockdep-modules-jumplabel-pwdefault x86-pw-lockdep-modules-rt; do
+for v in x86-pw-lockdep-modules x86-pw-lockdep-modules-rt; do
 	"$REPO/scripts/build.sh" "$v"
 	for mode in pwlocks=0 pwlocks=1; do
 		"$REPO/scripts/boot.sh" "$v" $mode pwtest=torture pwtorture_seconds="$secs" || rc=1

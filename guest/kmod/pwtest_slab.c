@@ -18,7 +18,12 @@
  *
  * Read-only: uses and recreations, how often each was written.  Destroying
  * a cache that still has objects warns (kmem_cache_destroy()).
+ *
+ * hang_secs=N at load time (the hang detectors' negative control,
+ * guest/pwtest-hang): the module's init sleeps uninterruptibly for N
+ * seconds first, as a test module stuck in the kernel would.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -83,8 +88,13 @@ static const struct kernel_param_ops recreate_ops = { .set = set_recreate };
 module_param_cb(use, &use_ops, NULL, 0200);
 module_param_cb(recreate, &recreate_ops, NULL, 0200);
 
+static unsigned int hang_secs;
+module_param(hang_secs, uint, 0444);
+
 static int __init pwtest_slab_init(void)
 {
+	if (hang_secs)
+		msleep(hang_secs * MSEC_PER_SEC);	/* TASK_UNINTERRUPTIBLE */
 	return create();
 }
 
