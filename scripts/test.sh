@@ -79,7 +79,7 @@ BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn
 # negative control pw_lock_busted must fail with PW locks on.
 BUSTED=("--expect-report=WARNING:.*lock_torture_writer" "pwlocks=1"
 	"pwtest=torture" "pwtorture_types=pw_lock_busted" "pwtorture_expect=FAILURE")
-# The hang detector's negative control: insmod blocks for 40 s, past a 10 s
+# The hang detector's negative control: insmod blocks for 25 s, past a 10 s
 # hung-task timeout; the report must name it.
 HANG=("--expect-report=blocked.for.more.than" "sysctl.kernel.hung_task_timeout_secs=10"
       "pwtest=hang")
