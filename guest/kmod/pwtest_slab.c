@@ -19,9 +19,10 @@
  * Read-only: uses and recreations, how often each was written.  Destroying
  * a cache that still has objects warns (kmem_cache_destroy()).
  *
- * hang_secs=N at load time (the hang detectors' negative control,
- * guest/pwtest-hang): the module's init sleeps uninterruptibly for N
- * seconds first, as a test module stuck in the kernel would.
+ * One load-time parameter, hang_secs (the hung-task detector's negative
+ * control, guest/pwtest-hang): the module's init first sleeps
+ * uninterruptibly for that many seconds, as a test module stuck in the
+ * kernel would.
  */
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -41,6 +42,9 @@ static DEFINE_MUTEX(cache_lock);	/* cache, uses, recreations */
 static unsigned long uses, recreations;
 module_param(uses, ulong, 0444);
 module_param(recreations, ulong, 0444);
+static unsigned int hang_secs;
+module_param(hang_secs, uint, 0444);
+MODULE_PARM_DESC(hang_secs, "sleep uninterruptibly this long in the module's init");
 
 static int create(void)
 {
@@ -88,13 +92,10 @@ static const struct kernel_param_ops recreate_ops = { .set = set_recreate };
 module_param_cb(use, &use_ops, NULL, 0200);
 module_param_cb(recreate, &recreate_ops, NULL, 0200);
 
-static unsigned int hang_secs;
-module_param(hang_secs, uint, 0444);
-
 static int __init pwtest_slab_init(void)
 {
 	if (hang_secs)
-		msleep(hang_secs * MSEC_PER_SEC);	/* TASK_UNINTERRUPTIBLE */
+		ssleep(hang_secs);	/* TASK_UNINTERRUPTIBLE */
 	return create();
 }
 
