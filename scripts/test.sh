@@ -28,30 +28,30 @@ export BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 #
 # pwexpect=on|off|none: the mode the command line must end in (guest/init).
 # pwtest=probe: the interference probe on isolated CPU 3, for each form of
-# isolation (pwprobe_strict=1 where domain isolation keeps all other kernel
-# work off the CPU too): the series' kselftest pwlocks:drain_isolated under
-# the kselftest runner, with the guest's extra refills and entry points
+# isolation (and strict where domain isolation keeps all other kernel work off
+# the CPU too, STRICT below): the series' kselftest pwlocks:drain_isolated
+# under the kselftest runner, with the guest's extra refills and entry points
 # (guest/pwtest-probe).  With PW locks on it must see no drain work on CPU 3,
 # off it must see some at every entry point (LRU: compaction, drop_caches,
 # fadvise, BLKFLSBUF; slab: shrink, cache destroy, module unload with
 # kvfree_rcu_barrier()).  pwtest=partition makes CPU 3 a cpuset isolated
 # partition at run time first.  pwtest=kselftest: the kselftest as an
-# administrator runs it (no options), which must pass on, end as an
-# expected failure off, and skip without an isolated CPU.  pwtest=census
-# (make test-full): the kselftest with -a while stress-ng loads CPUs 0-2,
-# and stat_refresh and the overcommit sysctl (make census).  pwtest=oslat
-# (make test-full, the osnoise variant): rt-tests' oslat on CPU 3 during a
-# drain storm, the osnoise tracer recording its noise.
-# pwtest=workcount: one drain work item per CPU and drain, as the base
-# kernel queues.  pwtest=kunitmod: the KUnit suites loaded as modules after
-# boot.  pwtest=hotplug: every CPU fills its caches while CPU 0 drains them
-# all and CPUs 1-3 go offline and online; mlocked, unevictable, tmpfs and
-# the test cache's counts end where they started.  pwtest=torture:
-# locktorture's pw_* types.  pwtest=collapse: MADV_COLLAPSE on tmpfs with
-# lockdep watching the i_pages lock.  pwtest=nesting: the negative control,
-# lockdep must report the LRU batch lock under i_pages (an expected report,
-# see boot.sh).  pwtest=hang: the negative control of the hang detectors, a
-# test module's init blocks past a short hung-task timeout.
+# administrator runs it (no options), which must pass on, end as an expected
+# failure off, and skip without an isolated CPU.  pwtest=census (make
+# test-full): the kselftest with -a while stress-ng loads CPUs 0-2, and
+# stat_refresh and the overcommit sysctl (make census).  pwtest=oslat (make
+# test-full, the osnoise variant): rt-tests' oslat on CPU 3 during a drain
+# storm, the osnoise tracer recording its noise.
+# pwtest=workcount: one drain work item per CPU and drain, as the base kernel
+# queues.  pwtest=kunitmod: the KUnit suites loaded as modules after boot.
+# pwtest=hotplug: every CPU fills its caches while CPU 0 drains them all and
+# CPUs 1-3 go offline and online; mlocked, unevictable, tmpfs and the test
+# cache's counts end where they started.  pwtest=torture: locktorture's pw_*
+# types.  pwtest=collapse: MADV_COLLAPSE on tmpfs with lockdep watching the
+# i_pages lock.  pwtest=nesting: the negative control, lockdep must report the
+# LRU batch lock under i_pages (an expected report, see boot.sh).
+# pwtest=hang: the negative control of the hung-task detector, a test module's
+# init blocks past a short hung-task timeout.
 ISOL="isolcpus=nohz,domain,3 nohz_full=3"
 # Under TCG on a loaded host the clocksource watchdog may find the TSC
 # skewed, mark it unstable and switch clocksources with stop_machine(), which
