@@ -4,8 +4,8 @@
 # build-each.sh VARIANT - bisectability: build VARIANT (vmlinux and modules)
 # at every commit of the series but the last (that one is the regular
 # build).  Uses the scratch worktree build/scratch/linux built in
-# build/scratch/build/VARIANT: the same
-# relative layout as linux/ and build/VARIANT, so ccache serves unchanged files.
+# build/scratch/build/VARIANT: the same relative layout as linux/ and
+# build/VARIANT, so ccache serves unchanged files.
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:?usage: build-each.sh VARIANT}
