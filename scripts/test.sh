@@ -84,7 +84,7 @@ BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn
 # negative control pw_lock_busted must fail with PW locks on.
 BUSTED=("--expect-report=WARNING:.*lock_torture_writer" "pwlocks=1"
 	"pwtest=torture" "pwtorture_types=pw_lock_busted" "pwtorture_expect=FAILURE")
-# The hang detector's negative control: insmod blocks for 25 s, past a 10 s
+# The hung-task detector's negative control: insmod blocks for 25 s, past a 10 s
 # hung-task timeout; the report must name it.
 HANG=("--expect-report=blocked.for.more.than" "sysctl.kernel.hung_task_timeout_secs=10"
       "pwtest=hang")
@@ -107,7 +107,8 @@ boot_args() {
 		printf '%s\n' \
 			"$ISOL $CLOCK pwlocks=0 pwexpect=off pwtest=probe,probefifo,kselftest pwksft_expect=xfail $ROUNDS" \
 			"$ISOL $CLOCK pwlocks=auto pwexpect=on pwtest=probe,probefifo,kselftest,kunitmod,hotplug pwksft_expect=pass $ROUNDS" \
-			"pwlocks=0 $CLOCK pwtest=partition $ROUNDS" "pwlocks=1 $CLOCK pwtest=partition $ROUNDS" \
+			"pwlocks=0 $CLOCK pwexpect=off pwtest=partition $ROUNDS" \
+			"pwlocks=1 $CLOCK pwexpect=on pwtest=partition $ROUNDS" \
 			"pwlocks=0 pwexpect=off pwtest=workcount,collapse,kunitmod,torture,hotplug" \
 			"pwlocks=1 pwexpect=on pwtest=workcount,collapse,torture,hotplug" \
 			"${BUSTED[*]}" "$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" \
