@@ -9,7 +9,9 @@
 # oslat off and on, and kunit.py on UML, x86_64 and x86_64 PREEMPT_RT.
 # Prints each stage with its wall time, the total time (warning when it is
 # over budget) and ends with one line "N passed, N failed, N skipped".  Exit
-# status 0 only if nothing failed.
+# status 0 only if nothing failed.  make test keeps the passes of checks that
+# are a function of their inputs (run_kept below); make test-full and
+# PW_RECHECK=1 redo them.
 . "$(dirname "$0")/lib.sh"
 set +e
 full=
@@ -67,10 +69,12 @@ STRICT=pwprobe_strict=1
 NESTING="--expect-report=SOFTIRQ-safe.->.SOFTIRQ-unsafe"
 # Malformed and contradicting command lines: each must boot, warn
 # (pwwarn=, guest/init) and end in the documented mode.
-LONG=pwlocks=onononononononononononononononononononon
+# They run no test (pwtest=none): the boot's mode and warnings are the check.
+# pwlocks_test_parse (KUnit, pwtest=kunitmod) feeds pwlocks_parse() every
+# malformed value, among them "2", "-1" and a 64-character one: the boots
+# need only one malformed value to show the message and the fallback.
 BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn=bare"
-	   "pwlocks=2 pwexpect=off pwwarn=malformed" "pwlocks=-1 pwexpect=off pwwarn=malformed"
-	   "pwlocks=onn pwexpect=off pwwarn=malformed" "$LONG pwexpect=off pwwarn=malformed"
+	   "pwlocks=onn pwexpect=off pwwarn=malformed"
 	   "pwlocks=1 pwlocks=0 pwexpect=off pwwarn=twice"
 	   "pwlocks=1 pwlocks=bogus pwexpect=on pwwarn=malformed,twice"
 	   "nohz_full=3 pwlocks=0 pwexpect=off pwwarn=isolated"
@@ -80,6 +84,8 @@ BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn
 	   "isolcpus=0-3 pwexpect=on pwwarn=housekeeping"
 	   "nr_cpus=1 isolcpus=3 pwexpect=off pwwarn=housekeeping"
 	   "maxcpus=1 $ISOL pwexpect=on pwtest=online,probe pwprobe_rounds=5")
+BAD_INPUT=("${BAD_INPUT[@]/%/ pwtest=none}")
+BAD_INPUT[-1]=${BAD_INPUT[-1]% pwtest=none}
 # pwtest=torture: locktorture's pw_* types (guest/pwtest-torture); the
 # negative control pw_lock_busted must fail with PW locks on.
 BUSTED=("--expect-report=WARNING:.*lock_torture_writer" "pwlocks=1"
@@ -91,6 +97,9 @@ HANG=("--expect-report=blocked.for.more.than" "sysctl.kernel.hung_task_timeout_s
 # Rounds per probe entry point: make test 20 (the kselftest's own default),
 # make test-full 100 on the production kernel (x86-pw).
 ROUNDS="pwprobe_rounds=20"
+# With PW locks off (or not built) the probe is the control that shows it
+# sees each entry point's drain, which every round queues: 10 rounds.
+ROUNDS_OFF="pwprobe_rounds=10"
 VARIANTS="x86-pw-lockdep-modules x86-lockdep-modules-nopw x86-pw-lockdep-modules-rt"
 FULL_VARIANTS="x86-pw x86-pw-lockdep-modules-jumplabel-pwdefault x86-up x86-base
 	       x86-pw-lockdep-modules-kasan x86-pw-modules-kcsan-clang x86-pw-osnoise"
@@ -98,28 +107,28 @@ boot_args() {
 	local form
 	case $1 in
 	x86-pw-lockdep-modules)
-		printf '%s\n' "pwlocks=auto pwexpect=off" "isolcpus=managed_irq,3 pwexpect=off" \
+		printf '%s\n' "pwlocks=auto pwexpect=off" "isolcpus=managed_irq,3 pwexpect=off pwtest=none" \
 			"pwexpect=off pwtest=kselftest pwksft_expect=skip" "${BAD_INPUT[@]}"
 		for form in "${FORMS[@]}"; do
-			printf '%s\n' "$form pwlocks=0 pwexpect=off pwtest=probe $ROUNDS" \
+			printf '%s\n' "$form pwlocks=0 pwexpect=off pwtest=probe $ROUNDS_OFF" \
 				"$form pwexpect=on pwtest=probe $ROUNDS"
 		done
 		printf '%s\n' \
-			"$ISOL $CLOCK pwlocks=0 pwexpect=off pwtest=probe,probefifo,kselftest pwksft_expect=xfail $ROUNDS" \
+			"$ISOL $CLOCK pwlocks=0 pwexpect=off pwtest=probe,probefifo,kselftest pwksft_expect=xfail $ROUNDS_OFF" \
 			"$ISOL $CLOCK pwlocks=auto pwexpect=on pwtest=probe,probefifo,kselftest,kunitmod,hotplug pwksft_expect=pass $ROUNDS" \
-			"pwlocks=0 $CLOCK pwexpect=off pwtest=partition $ROUNDS" \
+			"pwlocks=0 $CLOCK pwexpect=off pwtest=partition $ROUNDS_OFF" \
 			"pwlocks=1 $CLOCK pwexpect=on pwtest=partition $ROUNDS" \
-			"pwlocks=0 pwexpect=off pwtest=workcount,collapse,kunitmod,torture,hotplug" \
-			"pwlocks=1 pwexpect=on pwtest=workcount,collapse,torture,hotplug" \
+			"pwlocks=0 pwexpect=off pwtest=workcount,collapse,kunitmod,hotplug" \
+			"pwlocks=1 pwexpect=on pwtest=workcount,collapse,torture" \
 			"${BUSTED[*]}" "$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" \
 			"${HANG[*]}" ;;
 	x86-lockdep-modules-nopw)
-		printf '%s\n' "pwexpect=none pwtest=workcount,hotplug" "$ISOL pwtest=smoke,probe $ROUNDS" ;;
+		printf '%s\n' "pwexpect=none pwtest=workcount,hotplug" "$ISOL pwtest=smoke,probe $ROUNDS_OFF" ;;
 	x86-pw-lockdep-modules-rt)
-		printf '%s\n' "pwlocks=bogus pwexpect=on pwwarn=malformed" "pwlocks=1 pwexpect=on" \
-			"$ISOL pwlocks=0 pwexpect=off pwtest=smoke,probe,probefifo $ROUNDS" \
-			"$ISOL pwexpect=on pwtest=smoke,probe,probefifo $ROUNDS" \
-			"pwlocks=0 pwexpect=off pwtest=kunitmod,torture,hotplug" \
+		printf '%s\n' "pwlocks=bogus pwexpect=on pwwarn=malformed pwtest=none" \
+			"$ISOL pwlocks=0 pwexpect=off pwtest=smoke,probe,probefifo $ROUNDS_OFF" \
+			"$ISOL pwlocks=1 pwexpect=on pwtest=smoke,probe,probefifo $ROUNDS" \
+			"pwlocks=0 pwexpect=off pwtest=kunitmod,hotplug" \
 			"$ISOL pwexpect=on pwtest=kunitmod,torture,hotplug" ;;
 	x86-pw)
 		printf '%s\n' "pwexpect=off" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
@@ -173,13 +182,68 @@ run() {
 	return 1
 }
 skip() { skipped=$((skipped + 1)); echo "  SKIP $1 ($2)"; }
+
+# Checks whose verdict is a function of their inputs alone: the patches,
+# the base, the harness and the toolchain (the series' mails, checkpatch, the
+# docs, sparse, the UP compile, every patch's build).  A pass is kept in
+# $PW_CACHE/kept under a key over all of those; a later make test whose key
+# matches prints the kept output instead of redoing the work.  Boots are never
+# kept: they test concurrency, not a pure function.  A kernel tree with
+# uncommitted changes, make test-full and PW_RECHECK=1 keep nothing.
+KEPT=$PW_CACHE/kept
+kept=0
+inputs_key() {
+	local checker=sparse
+	[ -x "$PW_CACHE/sparse/sparse" ] && checker=$PW_CACHE/sparse/sparse
+	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] || return 0
+	{
+		# the base and every commit's tree (bisectability builds each)
+		git -C "$TREE" rev-parse "$BASE_TAG^{tree}"
+		git -C "$TREE" log --format=%T "$BASE_TAG..HEAD"
+		(cd "$REPO" && git ls-files -co --exclude-standard patches scripts configs guest \
+			checkpatch.allow | LC_ALL=C sort | xargs sha256sum)
+		gcc --version | head -1; ld --version | head -1; make --version | head -1
+		"$checker" --version; sphinx-build --version; git --version; python3 --version
+		perl -e 'print "$^V\n"'
+	} 2>&1 | sha256sum | cut -c1-16
+}
+# run_kept NAME CMD...: run, unless a pass with the same inputs is kept.
+run_kept() {
+	local name=$1 f; shift
+	f=$KEPT/$(echo "$name" | tr -c 'A-Za-z0-9=.\n-' _).$KEY
+	if [ -n "$KEY" ] && [ -z "${PW_RECHECK:-}" ] && [ -s "$f" ]; then
+		sed 1d "$f"
+		passed=$((passed + 1)) kept=$((kept + 1))
+		echo "  PASS $name (kept: $(head -1 "$f"), inputs $KEY unchanged)"
+		return 0
+	fi
+	local tmp rc
+	tmp=$(mktemp)
+	run "$name" "$@" 2>&1 | tee "$tmp"
+	rc=${PIPESTATUS[0]}
+	# run counted in a subshell of the pipe: count here
+	if grep -qF "  PASS $name (" "$tmp"; then
+		passed=$((passed + 1))
+		if [ -n "$KEY" ]; then
+			mkdir -p "$KEPT"
+			{ echo "passed $(date -u '+%Y-%m-%d %H:%M') at commit" \
+			       "$(git -C "$REPO" rev-parse --short HEAD)"
+			  grep -vF "  PASS $name (" "$tmp"; } > "$f"
+		fi
+	else
+		failed=$((failed + 1))
+	fi
+	rm -f "$tmp"
+	return "$rc"
+}
 stage() { echo; echo "=== $* [$(($(date +%s) - T0))s]"; }
 # The total time, a warning past the budget, and the closing count line.
 finish() {
 	local secs=$(($(date +%s) - T0))
 	echo
 	echo "make test${full:+-full}: $((secs / 60)) min $((secs % 60)) s, $cold" \
-	     "(ccache: $CCACHE_DIR), $(date -u +%Y-%m-%d), commit $(git -C "$REPO" rev-parse --short HEAD)"
+	     "(ccache: $CCACHE_DIR; $kept check(s) kept), $(date -u +%Y-%m-%d)," \
+	     "commit $(git -C "$REPO" rev-parse --short HEAD)"
 	if [ -z "$full" ] && [ $secs -gt $((budget * 60)) ]; then
 		echo "WARNING: a $cold make test took more than $budget minutes on $(nproc) CPUs:" \
 		     "move a long variant to make test-full (README, section Time)"
@@ -193,10 +257,13 @@ if ! run setup "$REPO/scripts/setup.sh" $full; then
 	exit 1
 fi
 
+KEY=
+[ -n "$full" ] || KEY=$(inputs_key)
+
 stage "series: git am, round trip, git send-email, checkpatch, docs"
-run series "$REPO/scripts/check-series.sh"
-run checkpatch "$REPO/scripts/checkpatch.sh"
-run docs "$REPO/scripts/docs.sh"
+run_kept series "$REPO/scripts/check-series.sh"
+run_kept checkpatch "$REPO/scripts/checkpatch.sh"
+run_kept docs "$REPO/scripts/docs.sh"
 
 stage "guest initramfs"
 run initramfs "$REPO/scripts/mkinitramfs.sh"
@@ -220,7 +287,7 @@ done
 # code; make test-full builds and boots it (x86-up above).
 if [ -z "$full" ]; then
 	stage "x86-up: the directories the series touches compile without SMP"
-	run "compile x86-up" "$REPO/scripts/build.sh" x86-up init/ kernel/locking/ mm/ fs/
+	run_kept "compile x86-up" "$REPO/scripts/build.sh" x86-up init/ kernel/locking/ mm/ fs/
 fi
 
 # kunit.py's own kernels: the same suites run as modules in the lockdep and
@@ -249,12 +316,12 @@ sparse_vs_base() {
 	"$REPO/scripts/build.sh" x86-lockdep-modules-base prepare &&
 		"$REPO/scripts/sparse.sh" "$1" x86-lockdep-modules-base
 }
-run "sparse x86-pw-lockdep-modules" sparse_vs_base x86-pw-lockdep-modules
+run_kept "sparse x86-pw-lockdep-modules" sparse_vs_base x86-pw-lockdep-modules
 [ -z "$full" ] ||
 	run "sparse x86-pw-lockdep-modules-jumplabel-pwdefault" sparse_vs_base x86-pw-lockdep-modules-jumplabel-pwdefault
 
 stage "bisectability: every patch builds (x86-pw-lockdep-modules, with its test modules)"
-run "build each patch" "$REPO/scripts/build-each.sh" x86-pw-lockdep-modules
+run_kept "build each patch" "$REPO/scripts/build-each.sh" x86-pw-lockdep-modules
 
 stage "done"
 finish
