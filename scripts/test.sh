@@ -71,10 +71,11 @@ NESTING="--expect-report=SOFTIRQ-safe.->.SOFTIRQ-unsafe"
 # (pwwarn=, guest/init) and end in the documented mode.
 # They run no test (pwtest=none): the boot's mode and warnings are the check.
 # pwlocks_test_parse (KUnit, pwtest=kunitmod) feeds pwlocks_parse() every
-# malformed value, among them "2", "-1" and a 64-character one: the boots
-# need only one malformed value to show the message and the fallback.
+# malformed value, "2" and "-1" among them; the boots show the message, its
+# cut-off for a long value and the fallback.
+LONG=pwlocks=onononononononononononononononononononon
 BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn=bare"
-	   "pwlocks=onn pwexpect=off pwwarn=malformed"
+	   "pwlocks=onn pwexpect=off pwwarn=malformed" "$LONG pwexpect=off pwwarn=cut"
 	   "pwlocks=1 pwlocks=0 pwexpect=off pwwarn=twice"
 	   "pwlocks=1 pwlocks=bogus pwexpect=on pwwarn=malformed,twice"
 	   "nohz_full=3 pwlocks=0 pwexpect=off pwwarn=isolated"
