@@ -34,10 +34,19 @@
  * worst single call (its wait for a remote drainer holding the batch lock)
  * and the worst gap between two calls (the time it lost to anything else,
  * such as a drain work item).
+ *
+ * test=irqwait (PW locks on): what a drainer's wait costs its own CPU.  A
+ * kthread on @cpu takes its PW lock there and holds it for @hold_us; the
+ * caller, on another CPU, takes that CPU's PW lock with pw_lock_irqsave(),
+ * as a remote drain does, while a pinned hrtimer on the caller's CPU is due
+ * every 10 us: how often it fired during the wait, and its worst lateness.
+ * Then the same with a plain spinlock_t and spin_lock_irqsave(), the way v7
+ * waited (with interrupts disabled), side by side in one run.
  */
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/folio_batch.h>
@@ -59,6 +68,8 @@ static int cpu = 3;
 module_param(cpu, int, 0444);
 static int seconds = 5;
 module_param(seconds, int, 0444);
+static int hold_us = 2000;
+module_param(hold_us, int, 0444);
 
 /* The TSC itself: get_cycles() is 0 on UML */
 static inline u64 tsc(void)
@@ -297,6 +308,100 @@ static int run_wait(void)
 	return 0;
 }
 
+#ifdef PW_LOCK_INIT
+/* test=irqwait: the drainer's side of a wait on a busy owner */
+static DEFINE_SPINLOCK(plain_lock);
+static atomic_t held;
+static bool use_plain, waiting;
+static u64 max_late_ns, fires, fires_waiting;
+static struct hrtimer tick;
+
+static enum hrtimer_restart tick_fn(struct hrtimer *t)
+{
+	u64 late = ktime_to_ns(ktime_sub(ktime_get(), hrtimer_get_expires(t)));
+
+	max_late_ns = max(max_late_ns, late);
+	fires++;
+	if (READ_ONCE(waiting))
+		fires_waiting++;
+	hrtimer_forward_now(t, us_to_ktime(10));
+	return HRTIMER_RESTART;
+}
+
+static int hold_a_while(void *unused)
+{
+	int i;
+
+	if (use_plain)
+		spin_lock(&plain_lock);
+	else
+		pw_lock(&hold_lock, cpu);
+	atomic_set(&held, 1);
+	for (i = 0; i < hold_us / 100; i++)
+		udelay(100);
+	if (use_plain)
+		spin_unlock(&plain_lock);
+	else
+		pw_unlock(&hold_lock, cpu);
+	atomic_set(&held, 2);
+	return 0;
+}
+
+static int irqwait_once(bool plain)
+{
+	struct task_struct *t;
+	unsigned long flags;
+	u64 t0, wait;
+
+	use_plain = plain;
+	atomic_set(&held, 0);
+	max_late_ns = fires = fires_waiting = 0;
+	t = kthread_run_on_cpu(hold_a_while, NULL, cpu, "pw_bench/%u");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	while (atomic_read(&held) != 1)
+		cpu_relax();
+	hrtimer_start(&tick, us_to_ktime(10), HRTIMER_MODE_REL_PINNED);
+	WRITE_ONCE(waiting, true);
+	t0 = ktime_get_ns();
+	if (plain) {
+		spin_lock_irqsave(&plain_lock, flags);
+		spin_unlock_irqrestore(&plain_lock, flags);
+	} else {
+		pw_lock_irqsave(&hold_lock, cpu, flags);
+		pw_unlock_irqrestore(&hold_lock, cpu, flags);
+	}
+	wait = ktime_get_ns() - t0;
+	WRITE_ONCE(waiting, false);
+	udelay(100);		/* a fire held back by the wait happens now */
+	hrtimer_cancel(&tick);
+	while (atomic_read(&held) != 2)
+		cpu_relax();
+	pr_info("PWBENCH op=irqwait lock=%s cpu=%d hold_us=%d wait_ns=%llu fires_while_waiting=%llu fires=%llu max_timer_late_ns=%llu\n",
+		plain ? "spin_lock_irqsave" : "pw_lock_irqsave", cpu, hold_us, wait,
+		fires_waiting, fires, max_late_ns);
+	return 0;
+}
+
+static int run_irqwait(void)
+{
+	int ret;
+
+	if (!pw_enabled() || cpu == raw_smp_processor_id())
+		return -EINVAL;
+	hrtimer_setup(&tick, tick_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	migrate_disable();
+	ret = irqwait_once(false) ?: irqwait_once(true);
+	migrate_enable();
+	return ret;
+}
+#else
+static int run_irqwait(void)
+{
+	return -EINVAL;
+}
+#endif
+
 static int __init pw_bench_init(void)
 {
 	int ret;
@@ -308,6 +413,8 @@ static int __init pw_bench_init(void)
 		ret = run_cost() ?: run_slab_cost();
 	else if (!strcmp(test, "wait"))
 		ret = run_wait();
+	else if (!strcmp(test, "irqwait"))
+		ret = run_irqwait();
 	else
 		ret = -EINVAL;
 	return ret;

@@ -6,7 +6,8 @@
 # variants (make test-full): the production config with 100-round probes and
 # the census, JUMP_LABEL with PW locks on by default, UP booted, the base,
 # KASAN, KCSAN built with Clang, W=1 with Clang, make demo's kernel running
-# oslat off and on, and kunit.py on UML, x86_64 and x86_64 PREEMPT_RT.
+# oslat off and on, kunit.py on UML, x86_64 and x86_64 PREEMPT_RT, and the
+# isolation race test's controls (scripts/race-control.sh).
 # Prints each stage with its wall time, the total time (warning when it is
 # over budget) and ends with one line "N passed, N failed, N skipped".  Exit
 # status 0 only if nothing failed.  make test keeps the passes of checks that
@@ -37,7 +38,12 @@ export BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 # off it must see some at every entry point (LRU: compaction, drop_caches,
 # fadvise, BLKFLSBUF; slab: shrink, cache destroy, module unload with
 # kvfree_rcu_barrier()).  pwtest=partition makes CPU 3 a cpuset isolated
-# partition at run time first.  pwtest=kselftest: the kselftest as an
+# partition at run time first.  pwtest=isorace: CPU 3 made an isolated
+# partition and a member again in a loop while CPU 1 drains and a task spins
+# on CPU 3; no drain work may start on CPU 3 while it is isolated, and no
+# drain may return with CPU 3's batch undrained (with PW locks off,
+# pwisorace_expect=inside: work must be seen there, the check's control).
+# pwtest=kselftest: the kselftest as an
 # administrator runs it (no options), which must pass on, end as an expected
 # failure off, and skip without an isolated CPU.  pwtest=census (make
 # test-full): the kselftest with -a while stress-ng loads CPUs 0-2, and
@@ -117,8 +123,8 @@ boot_args() {
 		printf '%s\n' \
 			"$ISOL $CLOCK pwlocks=0 pwexpect=off pwtest=probe,probefifo,kselftest pwksft_expect=xfail $ROUNDS_OFF" \
 			"$ISOL $CLOCK pwlocks=auto pwexpect=on pwtest=probe,probefifo,kselftest,kunitmod,hotplug pwksft_expect=pass $ROUNDS" \
-			"pwlocks=0 $CLOCK pwexpect=off pwtest=partition $ROUNDS_OFF" \
-			"pwlocks=1 $CLOCK pwexpect=on pwtest=partition $ROUNDS" \
+			"pwlocks=0 $CLOCK pwexpect=off pwtest=isorace,partition pwisorace_expect=inside $ROUNDS_OFF" \
+			"pwlocks=1 $CLOCK pwexpect=on pwtest=isorace,partition $ROUNDS" \
 			"pwlocks=0 pwexpect=off pwtest=workcount,collapse,kunitmod,hotplug" \
 			"pwlocks=1 pwexpect=on pwtest=workcount,collapse,torture" \
 			"${BUSTED[*]}" "$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" \
@@ -130,6 +136,7 @@ boot_args() {
 			"$ISOL pwlocks=0 pwexpect=off pwtest=smoke,probe,probefifo $ROUNDS_OFF" \
 			"$ISOL pwlocks=1 pwexpect=on pwtest=smoke,probe,probefifo $ROUNDS" \
 			"pwlocks=0 pwexpect=off pwtest=kunitmod,hotplug" \
+			"pwlocks=1 pwexpect=on pwtest=isorace" \
 			"$ISOL pwexpect=on pwtest=kunitmod,torture,hotplug" ;;
 	x86-pw)
 		printf '%s\n' "pwexpect=off" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
@@ -300,6 +307,13 @@ if [ -n "$full" ]; then
 			run "kunit $arch [$args]" "$REPO/scripts/kunit.sh" "$arch" $args
 		done
 	done
+fi
+
+# The isolation race test's controls: pw_queue_on() with v7's order fails
+# it, the same delay in v8's order passes it (two builds; make test-full).
+if [ -n "$full" ]; then
+	stage "pwtest=isorace controls: v7's decision order fails, v8's passes"
+	run "race control" "$REPO/scripts/race-control.sh"
 fi
 
 stage "W=1: no warnings in the C files the series touches"
