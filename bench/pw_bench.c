@@ -68,7 +68,7 @@ static int cpu = 3;
 module_param(cpu, int, 0444);
 static int seconds = 5;
 module_param(seconds, int, 0444);
-static int hold_us = 2000;
+static int hold_us = 20000;
 module_param(hold_us, int, 0444);
 
 /* The TSC itself: get_cycles() is 0 on UML */

@@ -26,7 +26,9 @@
  *  - the run saw too little to tell: fewer than 10 isolations, no drain
  *    work on CPU 3 between them (PW locks on queue work on a housekeeping
  *    CPU, so none at all means the trace is blind), no round with the page
- *    in the batch, or lost trace events.
+ *    in the batch wholly inside an isolation or wholly outside all of them,
+ *    rounds whose page could not be looked up (more than a tenth), lost
+ *    trace events, or a process of the test that failed.
  *
  * pwisorace_expect=inside inverts the first check, for the control boot with
  * PW locks off, where every drain queues work on CPU 3, isolated or not: the
@@ -54,6 +56,7 @@
 #define PART		CG "/isorace"
 #define INSTANCE	"/sys/kernel/tracing/instances/isorace"
 #define MAX_WINDOWS	4096
+#define MAX_ROUNDS	16384
 #define KPF_LRU		5
 
 struct shared {
@@ -62,21 +65,31 @@ struct shared {
 	volatile unsigned long addr;		/* the spinner's memfd page */
 	int nr_windows;
 	uint64_t iso[MAX_WINDOWS][2];		/* [isolated, un-isolating) */
-	long rounds, batched, drained, undrained;
+	long rounds, batched, drained, undrained, unknown;
+	uint64_t batched_round[MAX_ROUNDS][2];	/* a batched round's drain */
 };
 
 static struct shared *sh;
 static long page_size;
 
-static void write_str(const char *path, const char *val)
+/* 0, or -1 with the reason printed */
+static int write_try(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY);
+	int fd = open(path, O_WRONLY), ret = 0;
 
 	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val)) {
-		fprintf(stderr, "ISORACE write '%s' to %s: %s\n", val, path, strerror(errno));
-		exit(2);
+		printf("ISORACE write '%s' to %s: %s\n", val, path, strerror(errno));
+		ret = -1;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static void write_str(const char *path, const char *val)
+{
+	if (write_try(path, val))
+		exit(2);
 }
 
 static void read_str(const char *path, char *buf, size_t size)
@@ -161,15 +174,27 @@ static void drainer(int spinner_pid)
 			}
 		}
 		before = page_on_lru(spinner_pid, kpageflags, &pfn_before);
+		t = now_ns();
+		/*
+		 * drop_caches may also put the page, mapped and dirty, in this
+		 * CPU's deactivate batch (deactivate_file_folio()), which
+		 * leaves PG_lru set: only the add batch's is cleared.
+		 */
 		write_str("/proc/sys/vm/drop_caches", "1");
 		write_str("/sys/kernel/slab/kmalloc-64/shrink", "1");
 		after = page_on_lru(spinner_pid, kpageflags, &pfn_after);
 		sh->rounds++;
 		if (before != 0 || !pfn_before)
 			continue;
+		if (sh->batched < MAX_ROUNDS) {
+			sh->batched_round[sh->batched][0] = t;
+			sh->batched_round[sh->batched][1] = now_ns();
+		}
 		sh->batched++;
-		if (after == 1 || pfn_after != pfn_before) {
+		if (after == 1 && pfn_after == pfn_before) {
 			sh->drained++;
+		} else if (after < 0 || pfn_after != pfn_before) {
+			sh->unknown++;	/* unmapped or moved: nothing to tell */
 		} else {
 			sh->undrained++;
 			printf("ISORACE round %ld at %.6f: the page (pfn %#llx) is still in CPU %d's batch after the drain\n",
@@ -179,7 +204,8 @@ static void drainer(int spinner_pid)
 	exit(0);
 }
 
-static void toggler(uint64_t secs)
+/* 0, or -1 if CPU 3 could not be isolated or un-isolated */
+static int toggler(uint64_t secs)
 {
 	uint64_t end = now_ns() + secs * 1000000000ull;
 	char state[128];
@@ -189,19 +215,53 @@ static void toggler(uint64_t secs)
 	while (now_ns() < end && sh->nr_windows < MAX_WINDOWS) {
 		uint64_t *w = sh->iso[sh->nr_windows];
 
-		write_str(PART "/cpuset.cpus.partition", "isolated");
+		if (write_try(PART "/cpuset.cpus.partition", "isolated"))
+			return -1;
 		w[0] = now_ns();
 		read_str(PART "/cpuset.cpus.partition", state, sizeof(state));
 		if (strcmp(state, "isolated")) {
-			printf("ISORACE FAIL CPU %d is '%s', not isolated\n", ISO_CPU, state);
-			exit(1);
+			printf("ISORACE CPU %d is '%s', not isolated\n", ISO_CPU, state);
+			return -1;
 		}
 		usleep(5000 + rand_r(&seed) % 20000);
 		w[1] = now_ns();
 		sh->nr_windows++;
-		write_str(PART "/cpuset.cpus.partition", "member");
+		if (write_try(PART "/cpuset.cpus.partition", "member"))
+			return -1;
 		usleep(5000 + rand_r(&seed) % 20000);
 	}
+	return 0;
+}
+
+/* Batched rounds whose drain lay wholly inside an isolation, or outside all */
+static void classify_rounds(long *isolated, long *member)
+{
+	long r, n = sh->batched < MAX_ROUNDS ? sh->batched : MAX_ROUNDS;
+	int i, inside, overlaps;
+
+	*isolated = *member = 0;
+	for (r = 0; r < n; r++) {
+		uint64_t a = sh->batched_round[r][0], b = sh->batched_round[r][1];
+
+		for (i = inside = overlaps = 0; i < sh->nr_windows; i++) {
+			inside |= a >= sh->iso[i][0] && b <= sh->iso[i][1];
+			overlaps |= a < sh->iso[i][1] && b > sh->iso[i][0];
+		}
+		*isolated += inside;
+		*member += !overlaps;
+	}
+}
+
+/* A child's exit: 0 if it exited with status 0 */
+static int reap(int pid, const char *who)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		printf("ISORACE the %s failed\n", who);
+		return -1;
+	}
+	return 0;
 }
 
 static void setup(void)
@@ -217,16 +277,27 @@ static void setup(void)
 
 	if (mkdir(INSTANCE, 0700) && errno != EEXIST)
 		die(INSTANCE);
+	write_str("/proc/sys/vm/drop_caches", "4");	/* no log line per drain */
 	write_str(INSTANCE "/trace_clock", "mono");
 	write_str(INSTANCE "/tracing_cpumask", "8");
 	write_str(INSTANCE "/buffer_size_kb", "8192");
 	write_str(INSTANCE "/events/workqueue/workqueue_execute_start/enable", "1");
 }
 
-static int is_drain(const char *fn)
+static const char *const drain_fns[] = {
+	"lru_add_drain_per_cpu", "flush_cpu_sheaves", "flush_rcu_sheaf",
+};
+static long drain_fn_seen[3];
+
+/* Which drain function, or -1 */
+static int drain_fn(const char *fn)
 {
-	return !strcmp(fn, "lru_add_drain_per_cpu") || !strcmp(fn, "flush_cpu_sheaves") ||
-	       !strcmp(fn, "flush_rcu_sheaf");
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (!strcmp(fn, drain_fns[i]))
+			return i;
+	return -1;
 }
 
 /* Drain work items on CPU 3: inside an isolation (returned), outside (*outside) */
@@ -260,8 +331,9 @@ static long judge_trace(long *outside, int *lost)
 		if (sscanf(q, "%lu.%lu:", &sec, &usec) != 2)
 			continue;
 		p = strstr(p, "function ");
-		if (!p || sscanf(p + 9, "%127s", fn) != 1 || !is_drain(fn))
+		if (!p || sscanf(p + 9, "%127s", fn) != 1 || drain_fn(fn) < 0)
 			continue;
+		drain_fn_seen[drain_fn(fn)]++;
 		t = sec * 1000000000ull + usec * 1000;
 		for (i = 0; i < sh->nr_windows && !in; i++)
 			/* microsecond trace clock: round the window's ends outwards */
@@ -292,10 +364,10 @@ static long judge_trace(long *outside, int *lost)
 int main(void)
 {
 	const char *env = getenv("pwisorace_secs"), *expect = getenv("pwisorace_expect");
-	uint64_t secs = env ? strtoull(env, NULL, 10) : 20;
+	uint64_t secs = env ? strtoull(env, NULL, 10) : 20, t;
 	int expect_inside = expect && !strcmp(expect, "inside");
-	int spin_pid, drain_pid, lost, ok = 1;
-	long inside, outside;
+	int spin_pid, drain_pid = -1, lost, ok = 1;
+	long inside, outside, isolated, member;
 
 	page_size = sysconf(_SC_PAGESIZE);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -305,26 +377,43 @@ int main(void)
 	spin_pid = fork();
 	if (!spin_pid)
 		spinner();
-	while (!sh->addr)
-		usleep(1000);
+	for (t = now_ns(); !sh->addr; usleep(1000)) {
+		if (waitpid(spin_pid, NULL, WNOHANG) == spin_pid || now_ns() - t > 10000000000ull) {
+			printf("ISORACE FAIL the spinner did not start\n");
+			kill(spin_pid, SIGKILL);
+			ok = 0;
+			goto out;
+		}
+	}
 	drain_pid = fork();
 	if (!drain_pid)
 		drainer(spin_pid);
 
-	toggler(secs);
+	if (toggler(secs)) {
+		printf("ISORACE FAIL could not toggle CPU %d's partition\n", ISO_CPU);
+		ok = 0;
+	}
 	sh->stop = 1;
-	waitpid(drain_pid, NULL, 0);
-	waitpid(spin_pid, NULL, 0);
-	write_str(PART "/cpuset.cpus.partition", "member");
-
+	if (reap(drain_pid, "drainer") || reap(spin_pid, "spinner"))
+		ok = 0;
+out:
+	write_try(PART "/cpuset.cpus.partition", "member");
 	inside = judge_trace(&outside, &lost);
 	if (rmdir(PART) || rmdir(INSTANCE))
 		die("rmdir");
-	printf("ISORACE isolations=%d rounds=%ld batched=%ld drained=%ld undrained=%ld drain_work_cpu%d_isolated=%ld drain_work_cpu%d_member=%ld lost=%d\n",
-	       sh->nr_windows, sh->rounds, sh->batched, sh->drained, sh->undrained, ISO_CPU,
-	       inside, ISO_CPU, outside, lost);
-	if (sh->nr_windows < 10 || !sh->batched || !outside || lost) {
-		printf("ISORACE FAIL the run saw too little to tell (fewer than 10 isolations, no page batched, no drain work on CPU %d as a member, or lost events)\n",
+	if (!ok)
+		return 1;
+
+	classify_rounds(&isolated, &member);
+	printf("ISORACE isolations=%d rounds=%ld batched=%ld (isolated %ld, member %ld) drained=%ld undrained=%ld unknown=%ld drain_work_cpu%d_isolated=%ld drain_work_cpu%d_member=%ld lost=%d\n",
+	       sh->nr_windows, sh->rounds, sh->batched, isolated, member, sh->drained,
+	       sh->undrained, sh->unknown, ISO_CPU, inside, ISO_CPU, outside, lost);
+	printf("ISORACE drain work on CPU %d: %s=%ld %s=%ld %s=%ld\n", ISO_CPU,
+	       drain_fns[0], drain_fn_seen[0], drain_fns[1], drain_fn_seen[1],
+	       drain_fns[2], drain_fn_seen[2]);
+	if (sh->nr_windows < 10 || !isolated || !member || !outside || lost ||
+	    sh->unknown * 10 > sh->batched) {
+		printf("ISORACE FAIL the run saw too little to tell (fewer than 10 isolations, no batched round inside an isolation or outside all, no drain work on CPU %d as a member, lost events, or too many unknown rounds)\n",
 		       ISO_CPU);
 		ok = 0;
 	}
