@@ -309,6 +309,11 @@ static int run_wait(void)
 }
 
 #ifdef PW_LOCK_INIT
+#ifndef pw_work_init
+/* v7 (make bench-drain BENCH_AGAINST=v7-backup builds this module there) */
+#define pw_enabled()	pwlocks_enabled()
+#endif
+
 /* test=irqwait: the drainer's side of a wait on a busy owner */
 static DEFINE_SPINLOCK(plain_lock);
 static atomic_t held;

@@ -11,22 +11,36 @@
 # Prints the medians and spread, the ratio off/on, and the per-CPU slope of
 # each mode, from which bigger machines are extrapolated.  Absolute times are
 # emulated (2 host cores run all the vCPUs); the ratios are the claim.
+#
+# BENCH_AGAINST=<commit of linux/> (v7-backup, say) also builds that version
+# of the series in build/against/ and boots it with PW locks on beside this
+# one's on boots: the "ref" rows, and on/ref per size.
 . "$(dirname "$0")/lib.sh"
 
 variant=x86-pw-bench
 repeat=${BENCH_REPEAT:-2}
 "$REPO/scripts/build-bench.sh" "$variant" >&2
+modes="0 1"
+if [ -n "${BENCH_AGAINST:-}" ]; then
+	ref_tree=$(worktree against)
+	git -C "$ref_tree" checkout -q --detach "$(git -C "$TREE" rev-parse "$BENCH_AGAINST")"
+	PW_TREE=$ref_tree PW_BUILD=$BUILD/against/build "$REPO/scripts/build-bench.sh" "$variant" >&2
+	modes="0 1 ref"
+fi
 results=()
 for n in ${BENCH_CPUS:-2 4 8 16}; do
 	isol="isolcpus=nohz,domain,1-$((n - 1)) nohz_full=1-$((n - 1))"
 	for i in $(seq "$repeat"); do
-		for mode in 0 1; do
-			args="$isol pwlocks=$mode pwtest=drainbench bench_run=$i"
+		for mode in $modes; do
+			build=$BUILD
+			[ "$mode" = ref ] && build=$BUILD/against/build
+			args="$isol pwlocks=${mode/ref/1} pwtest=drainbench bench_run=$i"
 			# shellcheck disable=SC2086
-			BOOT_SMP=$n BOOT_TIMEOUT=600 "$REPO/scripts/boot.sh" "$variant" $args >&2 ||
-				die "benchmark boot failed: $args"
+			PW_BUILD=$build BOOT_SMP=$n BOOT_TIMEOUT=600 "$REPO/scripts/boot.sh" "$variant" $args >&2 ||
+				die "benchmark boot failed ($mode): $args"
 			# shellcheck disable=SC2086
-			results+=("$(grep -m1 '^DRAINBENCH' "$(boot_log "$variant" $args)" | tr -d '\r')")
+			results+=("$(grep -m1 '^DRAINBENCH' "$(BUILD=$build boot_log "$variant" $args)" |
+				tr -d '\r' | sed "s/mode=on/mode=${mode/1/on}/")")
 		done
 	done
 done
@@ -48,8 +62,13 @@ print()
 print("%-5s %12s %12s %8s" % ("cpus", "off p50", "on p50", "off/on"))
 for c in sizes:
     print("%-5s %10.1fus %10.1fus %8.2f" % (c, med[c, "off"], med[c, "on"], med[c, "off"] / med[c, "on"]))
+if any(m == "ref" for _, m in med):
+    print()
+    print("%-5s %12s %12s %8s" % ("cpus", "ref on p50", "on p50", "on/ref"))
+    for c in sizes:
+        print("%-5s %10.1fus %10.1fus %8.2f" % (c, med[c, "ref"], med[c, "on"], med[c, "on"] / med[c, "ref"]))
 if len(sizes) > 1:
     lo, hi = sizes[0], sizes[-1]
-    for mode in ("off", "on"):
+    for mode in sorted({m for _, m in med}):
         print("per extra CPU, %s: %.1fus (%d to %d CPUs)" % (mode, (med[hi, mode] - med[lo, mode]) / (hi - lo), lo, hi))
 '
