@@ -15,6 +15,10 @@
 # BENCH_AGAINST=<commit of linux/> (v7-backup, say) also builds that version
 # of the series in build/against/ and boots it with PW locks on beside this
 # one's on boots: the "ref" rows, and on/ref per size.
+#
+# Then, exactly: PW locks on (and ref) once more per size under QEMU -icount
+# (single-threaded TCG, 1 ns per instruction): the refilling threads sleep
+# during a drain, so a call's time is CPU 0's instructions.
 . "$(dirname "$0")/lib.sh"
 
 variant=x86-pw-bench
@@ -72,3 +76,24 @@ if len(sizes) > 1:
     for mode in sorted({m for _, m in med}):
         print("per extra CPU, %s: %.1fus (%d to %d CPUs)" % (mode, (med[hi, mode] - med[lo, mode]) / (hi - lo), lo, hi))
 '
+
+echo
+echo "PW locks on, instructions per lru_add_drain_all() (QEMU -icount: 1 ns = 1 instruction; median)"
+for n in ${BENCH_CPUS:-2 4 8 16}; do
+	isol="isolcpus=nohz,domain,1-$((n - 1)) nohz_full=1-$((n - 1))"
+	line="cpus=$n"
+	for mode in ${modes#0 }; do
+		build=$BUILD
+		[ "$mode" = ref ] && build=$BUILD/against/build
+		args="$isol pwlocks=1 pwtest=drainbench bench_run=icount"
+		# shellcheck disable=SC2086
+		PW_BUILD=$build BOOT_ACCEL=tcg,thread=single BOOT_QEMU_ARGS="-icount shift=0,sleep=off" \
+			BOOT_SMP=$n BOOT_TIMEOUT=900 "$REPO/scripts/boot.sh" "$variant" $args >&2 ||
+			die "benchmark boot failed ($mode, icount): $args"
+		# shellcheck disable=SC2086
+		us=$(grep -m1 '^DRAINBENCH' "$(BUILD=$build boot_log "$variant" $args)" |
+			sed -n 's/.* us_p50=\([0-9.]*\).*/\1/p')
+		line="$line ${mode/1/on}=$(echo "$us * 1000 / 1" | bc)"
+	done
+	echo "$line"
+done
