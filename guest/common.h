@@ -3,17 +3,29 @@
 #ifndef PWTEST_COMMON_H
 #define PWTEST_COMMON_H
 
+#include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline void die(const char *what)
 {
 	perror(what);
 	exit(2);
+}
+
+/* Write @val to a sysfs, procfs or tracefs file (truncated: a trace clears) */
+static inline void write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+
+	if (fd < 0 || write(fd, val, strlen(val)) < 0)
+		die(path);
+	close(fd);
 }
 
 static inline uint64_t now_ns(void)

@@ -21,15 +21,6 @@
 
 #define SLAB_MOD	"/sys/module/pwtest_slab"
 
-static void write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0 || write(fd, val, strlen(val)) < 0)
-		die(path);
-	close(fd);
-}
-
 /* Entry points that end up in lru_add_drain_all(). */
 static void trigger_compact(void)
 {

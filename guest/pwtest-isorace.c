@@ -90,12 +90,6 @@ static int write_try(const char *path, const char *val)
 	return ret;
 }
 
-static void write_str(const char *path, const char *val)
-{
-	if (write_try(path, val))
-		exit(2);
-}
-
 static void read_str(const char *path, char *buf, size_t size)
 {
 	FILE *f = fopen(path, "r");
@@ -116,7 +110,7 @@ static void spinner(void)
 	volatile char *p;
 
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	write_str(PART "/cgroup.procs", pid);
+	write_file(PART "/cgroup.procs", pid);
 	pin(ISO_CPU);
 	if (fd < 0 || ftruncate(fd, page_size))
 		die("memfd");
@@ -193,7 +187,7 @@ static void drainer(int spinner_pid)
 		before = page_on_lru(spinner_pid, kpageflags, &pfn_before);
 		t = now_ns();
 		drain_lru(ram, mapped);
-		write_str("/sys/kernel/slab/kmalloc-64/shrink", "1");
+		write_file("/sys/kernel/slab/kmalloc-64/shrink", "1");
 		after = page_on_lru(spinner_pid, kpageflags, &pfn_after);
 		sh->round_ns = now_ns() - t;
 		sh->rounds++;
@@ -283,17 +277,17 @@ static void setup(void)
 	if (access(CG "/cgroup.procs", F_OK) &&
 	    system("mount -t cgroup2 none " CG))
 		die("mount cgroup2");
-	write_str(CG "/cgroup.subtree_control", "+cpuset");
+	write_file(CG "/cgroup.subtree_control", "+cpuset");
 	if (mkdir(PART, 0755) && errno != EEXIST)
 		die(PART);
-	write_str(PART "/cpuset.cpus", "3");
+	write_file(PART "/cpuset.cpus", "3");
 
 	if (mkdir(INSTANCE, 0700) && errno != EEXIST)
 		die(INSTANCE);
-	write_str(INSTANCE "/trace_clock", "mono");
-	write_str(INSTANCE "/tracing_cpumask", "8");
-	write_str(INSTANCE "/buffer_size_kb", "8192");
-	write_str(INSTANCE "/events/workqueue/workqueue_execute_start/enable", "1");
+	write_file(INSTANCE "/trace_clock", "mono");
+	write_file(INSTANCE "/tracing_cpumask", "8");
+	write_file(INSTANCE "/buffer_size_kb", "8192");
+	write_file(INSTANCE "/events/workqueue/workqueue_execute_start/enable", "1");
 }
 
 static const char *const drain_fns[] = {
@@ -321,7 +315,7 @@ static long judge_trace(long *outside, int *lost)
 
 	*outside = 0;
 	*lost = 0;
-	write_str(INSTANCE "/tracing_on", "0");
+	write_file(INSTANCE "/tracing_on", "0");
 	f = fopen(INSTANCE "/trace", "r");
 	if (!f)
 		die(INSTANCE "/trace");

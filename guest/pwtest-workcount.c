@@ -31,15 +31,6 @@ enum { IDLE, FILL, FILLED, EXIT };
 
 static volatile int *state;	/* per CPU */
 
-static void write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC);
-
-	if (fd < 0 || write(fd, val, strlen(val)) < 0)
-		die(path);
-	close(fd);
-}
-
 /* Drain work items run on @cpu since the last call; clears its buffer. */
 static int drain_items(int cpu)
 {
