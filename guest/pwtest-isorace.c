@@ -69,6 +69,7 @@ struct shared {
 	int nr_windows;
 	uint64_t iso[MAX_WINDOWS][2];		/* [isolated, un-isolating) */
 	long rounds, batched, drained, undrained, unknown;
+	long state_checks, state_bad;		/* /sys/kernel/pwlocks per flip */
 	volatile uint64_t round_ns;		/* the last round's length */
 	uint64_t batched_round[MAX_ROUNDS][2];	/* a batched round's drain */
 };
@@ -211,6 +212,55 @@ static void drainer(int spinner_pid)
 	exit(0);
 }
 
+/* Whether a CPU list ("0,2-3") names @cpu */
+static int cpulist_has(const char *list, int cpu)
+{
+	const char *p = list;
+
+	while (*p) {
+		char *end;
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p)
+			return 0;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (cpu >= lo && cpu <= hi)
+			return 1;
+		p = *end == ',' ? end + 1 : end;
+		if (*end != ',')
+			break;
+	}
+	return 0;
+}
+
+/*
+ * What /sys/kernel/pwlocks says of CPU 3 once its partition is made
+ * (@isolated) or undone: remote exactly while isolated, unless PW locks are
+ * off; with policy auto, ready exactly then too, so that its owner takes only
+ * its local lock again as a member.
+ */
+static void check_state(int isolated)
+{
+	char policy[16], ready[128], remote[128];
+	int want_ready;
+
+	read_str("/sys/kernel/pwlocks/policy", policy, sizeof(policy));
+	if (!policy[0] || !strcmp(policy, "off"))
+		return;
+	read_str("/sys/kernel/pwlocks/ready", ready, sizeof(ready));
+	read_str("/sys/kernel/pwlocks/remote", remote, sizeof(remote));
+	want_ready = !strcmp(policy, "on") || isolated;
+	sh->state_checks++;
+	if (cpulist_has(remote, ISO_CPU) != isolated ||
+	    cpulist_has(ready, ISO_CPU) != want_ready) {
+		if (!sh->state_bad)
+			printf("ISORACE CPU %d %s: policy %s, ready '%s', remote '%s'\n", ISO_CPU,
+			       isolated ? "isolated" : "a member", policy, ready, remote);
+		sh->state_bad++;
+	}
+}
+
 /* 0, or -1 if CPU 3 could not be isolated or un-isolated */
 static int toggler(uint64_t secs)
 {
@@ -230,11 +280,13 @@ static int toggler(uint64_t secs)
 			printf("ISORACE CPU %d is '%s', not isolated\n", ISO_CPU, state);
 			return -1;
 		}
+		check_state(1);
 		usleep(40000 + rand_r(&seed) % 60000 + 2 * sh->round_ns / 1000);
 		w[1] = now_ns();
 		sh->nr_windows++;
 		if (write_try(PART "/cpuset.cpus.partition", "member"))
 			return -1;
+		check_state(0);
 		usleep(5000 + rand_r(&seed) % 20000);
 	}
 	return 0;
@@ -424,6 +476,13 @@ out:
 	if (sh->nr_windows < 10 || (!isolated && !expect_inside) || !member || !outside || lost ||
 	    sh->unknown * 10 > sh->batched) {
 		printf("ISORACE FAIL the run saw too little to tell (fewer than 10 isolations, no batched round inside an isolation or outside all, no drain work on CPU %d as a member, lost events, or too many unknown rounds)\n",
+		       ISO_CPU);
+		ok = 0;
+	}
+	printf("ISORACE pwlocks state checked %ld times, wrong %ld times\n",
+	       sh->state_checks, sh->state_bad);
+	if (sh->state_bad) {
+		printf("ISORACE FAIL /sys/kernel/pwlocks did not follow CPU %d's isolation\n",
 		       ISO_CPU);
 		ok = 0;
 	}

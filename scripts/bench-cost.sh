@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench-cost.sh - what the owner CPU's LRU batch operations cost: base,
-# PWLOCKS=n, and PWLOCKS=y booted off and on, side by side.
+# PWLOCKS=n, and PWLOCKS=y booted off and on, and with pwlocks=auto and a CPU
+# isolated, on a housekeeping CPU and on the isolated one, side by side.
 #
 # bench/pw_bench.ko times folio_add_lru() and the activation of LRU folios
 # (folio_mark_accessed() -> folio_activate()), batch lock and amortised move
@@ -21,12 +22,14 @@
 repeat=${BENCH_REPEAT:-5}
 declare -A line runs
 
-# One icount boot: the PWBENCH lines of VARIANT booted with ARGS.
+# One icount boot: the PWBENCH lines of VARIANT booted with ARGS, on one CPU
+# (ICOUNT_SMP=2 for the isolated CPU's column: CPU 0 idles meanwhile).
 icount_run() {
 	local variant=$1; shift
 	local args="pwtest=bench${*:+ $*}"
 	# shellcheck disable=SC2086
-	BOOT_ACCEL=tcg,thread=single BOOT_QEMU_ARGS="-icount shift=0,sleep=off" BOOT_SMP=1 \
+	BOOT_ACCEL=tcg,thread=single BOOT_QEMU_ARGS="-icount shift=0,sleep=off" \
+		BOOT_SMP=${ICOUNT_SMP:-1} \
 		"$REPO/scripts/boot.sh" "$variant" $args >&2 || die "boot $variant $args failed"
 	# shellcheck disable=SC2086
 	grep -h '^PWBENCH' "$(boot_log "$variant" $args)" | tr -d '\r'
@@ -42,7 +45,8 @@ um_run() {
 	log=$(boot_log "$variant" $args)
 	mkdir -p "$(dirname "$log")"
 	# shellcheck disable=SC2086
-	timeout 120 "$BUILD/$variant/linux" mem=512M seccomp=on ncpus=1 init=/nonexistent \
+	timeout 120 "$BUILD/$variant/linux" mem=512M seccomp=on ncpus="${UM_CPUS:-1}" \
+		init=/nonexistent \
 		$args < /dev/null > "$log" 2>&1 || true
 	grep -ho 'PWBENCH .*' "$log" | tr -d '\r' | grep . || die "no result from $variant $*: $log"
 }
@@ -121,16 +125,22 @@ for jl in -jumplabel ""; do
 	line[nopw$jl]=$(icount_run "x86-nopw-bench$jl")
 	line[off$jl]=$(icount_run "x86-pw-bench$jl" pwlocks=0)
 	line[on$jl]=$(icount_run "x86-pw-bench$jl" pwlocks=1)
+	# pwlocks=auto with CPU 1 isolated: on CPU 0, which is not ready (CPU 1
+	# is possible but never online, so the count stays exact), and on CPU 1
+	line[auto-hk$jl]=$(icount_run "x86-pw-bench$jl" pwlocks=auto possible_cpus=2 isolcpus=1)
+	line[auto-iso$jl]=$(ICOUNT_SMP=2 icount_run "x86-pw-bench$jl" pwlocks=auto isolcpus=1 \
+			    pwbench_cpu=1)
 done
 
 table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=y:" \
-	base-jumplabel nopw-jumplabel off-jumplabel on-jumplabel
-holds off-jumplabel on-jumplabel
-table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=n:" base nopw off on
+	base-jumplabel nopw-jumplabel off-jumplabel auto-hk-jumplabel auto-iso-jumplabel on-jumplabel
+holds off-jumplabel auto-iso-jumplabel on-jumplabel
+table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=n:" \
+	base nopw off auto-hk auto-iso on
 slab_table "Slab, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=y:" \
-	base-jumplabel nopw-jumplabel off-jumplabel on-jumplabel
+	base-jumplabel nopw-jumplabel off-jumplabel auto-hk-jumplabel auto-iso-jumplabel on-jumplabel
 slab_table "Slab, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=n:" \
-	base nopw off on
+	base nopw off auto-hk auto-iso on
 
 # Natively: UML kernels, interleaved, the best of BENCH_REPEAT runs each.
 for k in base nopw pw; do
@@ -141,16 +151,18 @@ for i in $(seq "$repeat"); do
 	runs[nopw]+=$(um_run um-nopw-umbench)$'\n'
 	runs[off]+=$(um_run um-pw-umbench pwlocks=0)$'\n'
 	runs[on]+=$(um_run um-pw-umbench pwlocks=1)$'\n'
+	runs[auto-hk]+=$(UM_CPUS=2 um_run um-pw-umbench pwlocks=auto isolcpus=1)$'\n'
 done
-for k in base nopw off on; do
+for k in base nopw off auto-hk on; do
 	# the run with the lowest minimum, per operation
 	line[um-$k]=$(for op in folio_add_lru folio_activate remote_section $SLAB_OPS \
 			nosheaf_alloc nosheaf_free; do
 		grep "op=$op " <<< "${runs[$k]}" | sort -t= -k5 -n | head -1
 	done)
 done
+# UML's auto-hk: two CPUs, CPU 1 isolated and ready, the benchmark on CPU 0
 table "UML on this host's CPU (cycles per call, best of $repeat interleaved runs), no static branches:" \
-	um-base um-nopw um-off um-on
+	um-base um-nopw um-off um-auto-hk um-on
 holds um-off um-on
 slab_table "Slab, UML on this host's CPU (cycles per call, best of $repeat interleaved runs):" \
-	um-base um-nopw um-off um-on
+	um-base um-nopw um-off um-auto-hk um-on

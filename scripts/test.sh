@@ -41,8 +41,11 @@ export BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 # partition at run time first.  pwtest=isorace: CPU 3 made an isolated
 # partition and a member again in a loop while CPU 1 drains and a task spins
 # on CPU 3; no drain work may start on CPU 3 while it is isolated, and no
-# drain may return with CPU 3's batch undrained (with PW locks off,
-# pwisorace_expect=inside: work must be seen there, the check's control).
+# drain may return with CPU 3's batch undrained, and /sys/kernel/pwlocks must
+# list CPU 3 as remote (with pwlocks=auto also ready) exactly while it is
+# isolated (with PW locks off, pwisorace_expect=inside: work must be seen
+# there, the check's control).  Under pwlocks=auto nothing is isolated at
+# boot: each isolation makes CPU 3 ready, each removal not ready again.
 # pwtest=kselftest: the kselftest as an
 # administrator runs it (no options), which must pass on, end as an expected
 # failure off, and skip without an isolated CPU.  pwtest=census (make
@@ -124,7 +127,7 @@ boot_args() {
 			"$ISOL $CLOCK pwlocks=0 pwexpect=off pwtest=probe,probefifo,kselftest pwksft_expect=xfail $ROUNDS_OFF" \
 			"$ISOL $CLOCK pwlocks=auto pwexpect=on pwtest=probe,probefifo,kselftest,kunitmod,hotplug pwksft_expect=pass $ROUNDS" \
 			"pwlocks=0 $CLOCK pwexpect=off pwtest=isorace,partition pwisorace_expect=inside $ROUNDS_OFF" \
-			"pwlocks=1 $CLOCK pwexpect=on pwtest=isorace,partition $ROUNDS" \
+			"pwlocks=auto $CLOCK pwexpect=off pwtest=isorace,partition $ROUNDS" \
 			"pwlocks=0 pwexpect=off pwtest=workcount,collapse,kunitmod,hotplug" \
 			"pwlocks=1 pwexpect=on pwtest=workcount,collapse,torture" \
 			"${BUSTED[*]}" "$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" \
@@ -136,7 +139,7 @@ boot_args() {
 			"$ISOL pwlocks=0 pwexpect=off pwtest=smoke,probe,probefifo $ROUNDS_OFF" \
 			"$ISOL pwlocks=1 pwexpect=on pwtest=smoke,probe,probefifo $ROUNDS" \
 			"pwlocks=0 pwexpect=off pwtest=kunitmod,hotplug" \
-			"pwlocks=1 pwexpect=on pwtest=isorace" \
+			"pwlocks=auto pwexpect=off pwtest=isorace" \
 			"$ISOL pwexpect=on pwtest=kunitmod,torture,hotplug" ;;
 	x86-pw)
 		printf '%s\n' "pwexpect=off" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
