@@ -164,10 +164,13 @@ sum() { probe_lines "$l" SCHED_OTHER | sed -n "s/.* $1=\([0-9]*\).*/\1/p" | past
 echo
 echo "Every form of isolation of CPU 3 (100 rounds per entry point, 7 entry points):"
 printf '  %-44s %-4s %6s %5s %6s %-s\n' "isolation" mode work ipi invol "other functions on CPU 3"
-for form in "nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3" "$ISOL" "cpuset partition"; do
+# The partition is made at run time, on a kernel booted with nothing isolated:
+# on is pwlocks=auto, which makes CPU 3 ready when the partition isolates it.
+for form in "nohz_full=3" "isolcpus=nohz,3" "isolcpus=domain,3" "$ISOL" \
+	    "cpuset partition at run time"; do
 	for mode in off on; do
-		if [ "$form" = "cpuset partition" ]; then
-			args="pwlocks=$([ $mode = on ] && echo 1 || echo 0) $CLOCK pwtest=partition"
+		if [ "$form" = "cpuset partition at run time" ]; then
+			args="pwlocks=$([ $mode = on ] && echo auto || echo 0) $CLOCK pwtest=partition"
 		else
 			args="$form $CLOCK pwtest=probe"
 			[ $mode = off ] && args="$form pwlocks=0 $CLOCK pwtest=probe"

@@ -4,12 +4,12 @@
 # race-control.sh - the controls of pwtest=isorace (make test-full): the
 # same test on two kernels that differ from the series only in pw_queue_on(),
 # built in a worktree of linux/ at its HEAD (build/race/):
-#   v7  the decision's RCU read-side section ends before queue_work_on(), as
+#   v7  the decision's SRCU read-side section ends before queue_work_on(), as
 #       v7 had it, and a caller that decided to queue sleeps 100 ms in
 #       between, as a preempted one would: work must reach CPU 3 while it is
 #       isolated, and the test must fail for that reason;
 #   v8  the same 100 ms spent inside the section (mdelay()): the isolation
-#       update's synchronize_rcu() waits for it, and the boot must pass.
+#       update's synchronize_srcu() waits for it, and the boot must pass.
 # Without the delay the window is a few instructions wide, which the test has
 # not been seen to hit under TCG (README, section "The isolation race").
 . "$(dirname "$0")/lib.sh"

@@ -147,7 +147,7 @@ boot_args() {
 		for form in "${FORMS[@]:0:2}" "${FORMS[2]} $STRICT" "$ISOL $CLOCK $STRICT"; do
 			printf '%s\n' "$form pwlocks=0 pwtest=probe" "$form pwtest=probe"
 		done
-		printf '%s\n' "pwlocks=0 $CLOCK pwtest=partition" "pwlocks=1 $CLOCK pwtest=partition" \
+		printf '%s\n' "pwlocks=0 $CLOCK pwtest=partition" "pwlocks=auto $CLOCK pwtest=partition" \
 			"$ISOL pwlocks=0 pwtest=probefifo" "$ISOL pwtest=probefifo" \
 			"$ISOL pwlocks=0 pwtest=kselftest pwksft_expect=xfail" \
 			"$ISOL pwtest=kselftest pwksft_expect=pass" "$ISOL pwtest=census" \
