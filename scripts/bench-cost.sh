@@ -20,6 +20,9 @@
 . "$(dirname "$0")/lib.sh"
 
 repeat=${BENCH_REPEAT:-5}
+# BENCH_JUMPLABEL_ONLY=1: leave out the JUMP_LABEL=n kernels (three builds)
+jls=("-jumplabel" "")
+[ "${BENCH_JUMPLABEL_ONLY:-0}" = 1 ] && jls=("-jumplabel")
 declare -A line runs
 
 # One icount boot: the PWBENCH lines of VARIANT booted with ARGS, on one CPU
@@ -117,7 +120,7 @@ slab_table() {
 	done
 }
 
-for jl in -jumplabel ""; do
+for jl in "${jls[@]}"; do
 	for k in base nopw pw; do
 		"$REPO/scripts/build-bench.sh" "x86-$k-bench$jl" >&2
 	done
@@ -135,12 +138,14 @@ done
 table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=y:" \
 	base-jumplabel nopw-jumplabel off-jumplabel auto-hk-jumplabel auto-iso-jumplabel on-jumplabel
 holds off-jumplabel auto-iso-jumplabel on-jumplabel
-table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=n:" \
-	base nopw off auto-hk auto-iso on
+[ ${#jls[@]} = 1 ] ||
+	table "x86_64, QEMU -icount (instructions per call, exact), JUMP_LABEL=n:" \
+		base nopw off auto-hk auto-iso on
 slab_table "Slab, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=y:" \
 	base-jumplabel nopw-jumplabel off-jumplabel auto-hk-jumplabel auto-iso-jumplabel on-jumplabel
-slab_table "Slab, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=n:" \
-	base nopw off auto-hk auto-iso on
+[ ${#jls[@]} = 1 ] ||
+	slab_table "Slab, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=n:" \
+		base nopw off auto-hk auto-iso on
 
 # Natively: UML kernels, interleaved, the best of BENCH_REPEAT runs each.
 for k in base nopw pw; do
