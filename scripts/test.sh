@@ -84,16 +84,19 @@ NESTING="--expect-report=SOFTIRQ-safe.->.SOFTIRQ-unsafe"
 # cut-off for a long value and the fallback.
 LONG=pwlocks=onononononononononononononononononononon
 BAD_INPUT=("pwlocks= pwexpect=off pwwarn=malformed" "pwlocks pwexpect=off pwwarn=bare"
-	   "pwlocks=onn pwexpect=off pwwarn=malformed" "$LONG pwexpect=off pwwarn=cut"
-	   "pwlocks=1 pwlocks=0 pwexpect=off pwwarn=twice"
+	   "$LONG pwexpect=off pwwarn=cut"
 	   "pwlocks=1 pwlocks=bogus pwexpect=on pwwarn=malformed,twice"
 	   "nohz_full=3 pwlocks=0 pwexpect=off pwwarn=isolated"
-	   "isolcpus=3 isolcpus=2 pwexpect=on pwwarn=housekeeping"
-	   "nohz_full=2 nohz_full=3 pwexpect=on pwwarn=housekeeping" "isolcpus=2 nohz_full=3 pwexpect=on"
+	   "isolcpus=2 nohz_full=3 pwexpect=on"
 	   "isolcpus=7 pwexpect=off pwwarn=housekeeping"
-	   "isolcpus=0-3 pwexpect=on pwwarn=housekeeping"
-	   "nr_cpus=1 isolcpus=3 pwexpect=off pwwarn=housekeeping"
-	   "maxcpus=1 $ISOL pwexpect=on pwtest=online,probe pwprobe_rounds=5")
+	   "nr_cpus=1 isolcpus=3 pwexpect=off pwwarn=housekeeping")
+# More of the same kinds, in make test-full
+[ -z "$full" ] || BAD_INPUT+=("pwlocks=onn pwexpect=off pwwarn=malformed"
+	   "pwlocks=1 pwlocks=0 pwexpect=off pwwarn=twice"
+	   "isolcpus=3 isolcpus=2 pwexpect=on pwwarn=housekeeping"
+	   "nohz_full=2 nohz_full=3 pwexpect=on pwwarn=housekeeping"
+	   "isolcpus=0-3 pwexpect=on pwwarn=housekeeping")
+BAD_INPUT+=("maxcpus=1 $ISOL pwexpect=on pwtest=online,probe pwprobe_rounds=5")
 BAD_INPUT=("${BAD_INPUT[@]/%/ pwtest=none}")
 BAD_INPUT[-1]=${BAD_INPUT[-1]% pwtest=none}
 # pwtest=torture: locktorture's pw_* types (guest/pwtest-torture); the
