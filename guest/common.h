@@ -53,6 +53,40 @@ static inline int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+#define TRACING		"/sys/kernel/tracing"
+
+/*
+ * Work items that ran on @cpu since the last call whose function is one of
+ * @fns (NULL-terminated): workqueue_execute_start events in @cpu's trace
+ * buffer, which is cleared.
+ */
+static inline int trace_work_items(int cpu, const char *const *fns)
+{
+	char path[128], line[512], want[96];
+	const char *const *fn;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), TRACING "/per_cpu/cpu%d/trace", cpu);
+	f = fopen(path, "r");
+	if (!f)
+		die(path);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "workqueue_execute_start"))
+			continue;
+		for (fn = fns; *fn; fn++) {
+			snprintf(want, sizeof(want), "function %s", *fn);
+			if (strstr(line, want)) {
+				n++;
+				break;
+			}
+		}
+	}
+	fclose(f);
+	write_file(path, "");
+	return n;
+}
+
 /* "on" or "off" from the kernel, "none" for a kernel without PW locks */
 static inline void read_pwlocks_mode(char *mode, size_t size)
 {

@@ -24,32 +24,13 @@
 
 #include "common.h"
 
-#define TRACING		"/sys/kernel/tracing"
 #define MAX_CPUS	64
 
 enum { IDLE, FILL, FILLED, EXIT };
 
 static volatile int *state;	/* per CPU */
 
-/* Drain work items run on @cpu since the last call; clears its buffer. */
-static int drain_items(int cpu)
-{
-	char path[128], line[512];
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), TRACING "/per_cpu/cpu%d/trace", cpu);
-	f = fopen(path, "r");
-	if (!f)
-		die(path);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "workqueue_execute_start") &&
-		    strstr(line, "function lru_add_drain_per_cpu"))
-			n++;
-	fclose(f);
-	write_file(path, "");
-	return n;
-}
+static const char *const lru_drain[] = { "lru_add_drain_per_cpu", NULL };
 
 static void filler(int cpu)
 {
@@ -122,10 +103,10 @@ int main(int argc, char **argv)
 			while (state[cpu] != FILLED)
 				usleep(1000);
 		for (cpu = 0; cpu < ncpu; cpu++)
-			drain_items(cpu);
+			trace_work_items(cpu, lru_drain);
 		write_file("/proc/sys/vm/compact_memory", "1");
 		for (cpu = 0; cpu < ncpu; cpu++) {
-			int n = drain_items(cpu);
+			int n = trace_work_items(cpu, lru_drain);
 
 			total[cpu] += n;
 			if (n != 1) {

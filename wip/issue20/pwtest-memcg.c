@@ -47,7 +47,6 @@
 
 #include "common.h"
 
-#define TRACING		"/sys/kernel/tracing"
 #define CG		"/sys/fs/cgroup"
 #define PAGES		512
 #define PIPES		64
@@ -78,26 +77,9 @@ static long read_long(const char *path, const char *key)
 	return v;
 }
 
-/* memcg drain work items that ran on @cpu since the last call */
-static int drain_items(int cpu)
-{
-	char path[128], line[512];
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), TRACING "/per_cpu/cpu%d/trace", cpu);
-	f = fopen(path, "r");
-	if (!f)
-		die(path);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "workqueue_execute_start") &&
-		    (strstr(line, "function drain_local_memcg_stock") ||
-		     strstr(line, "function drain_local_obj_stock")))
-			n++;
-	fclose(f);
-	write_file(path, "");
-	return n;
-}
+static const char *const memcg_drain[] = {
+	"drain_local_memcg_stock", "drain_local_obj_stock", NULL
+};
 
 static void join(const char *cgroup)
 {
@@ -175,7 +157,7 @@ static int run_case(int cpu, int partition, const char *expect, int wait_ms)
 	while (state[0] != SPINNING)
 		usleep(1000);
 	usleep(100000);
-	drain_items(cpu);
+	trace_work_items(cpu, memcg_drain);
 
 	snprintf(path, sizeof(path), "%s/c/memory.current", pwm);
 	before = read_long(path, NULL);
@@ -200,7 +182,7 @@ static int run_case(int cpu, int partition, const char *expect, int wait_ms)
 			break;
 		usleep(10000);
 	}
-	work = drain_items(cpu);
+	work = trace_work_items(cpu, memcg_drain);
 	state[0] = STOP;
 	waitpid(pid, NULL, 0);
 
