@@ -29,6 +29,13 @@
  * pays if its sheaves are left unused, the alternative to flushing them from
  * another CPU.
  *
+ * test=cost also times memcg's charge fast paths, when the memory cgroup
+ * @memcg (default /pwbench, made by the guest) exists: kmalloc(64) and
+ * kfree() with __GFP_ACCOUNT charged to it (the object stock's consume and
+ * refill, the page stock behind it every page's worth), and a page
+ * allocated and freed with and without __GFP_ACCOUNT (the page stock's
+ * consume_stock() and refill_stock(), the page allocator's pair besides).
+ *
  * test=wait: a kthread on @cpu calls folio_add_lru() on new folios for
  * @seconds, meanwhile user space makes the other CPUs drain all CPUs: the
  * worst single call (its wait for a remote drainer holding the batch lock)
@@ -43,17 +50,20 @@
  * Then the same with a plain spinlock_t and spin_lock_irqsave(), the way v7
  * waited (with interrupts disabled), side by side in one run.
  */
+#include <linux/cgroup.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
+#include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/folio_batch.h>
 #include <linux/module.h>
 #if __has_include(<linux/pwlocks.h>)
 #include <linux/pwlocks.h>
 #endif
+#include <linux/sched/mm.h>
 #include <linux/sort.h>
 #include <linux/swap.h>
 #include <linux/vmalloc.h>
@@ -266,6 +276,93 @@ out:
 	return ret;
 }
 
+#ifdef CONFIG_MEMCG
+static char *memcg_path = "/pwbench";
+module_param_named(memcg, memcg_path, charp, 0444);
+
+#define MEMCG_OPS 4
+
+static const char * const memcg_op[MEMCG_OPS] = {
+	"memcg_kmalloc", "memcg_kfree", "page_pair", "memcg_page_pair",
+};
+
+/* Cycles per call of @nr page allocations and frees, with @gfp */
+static u64 time_page_pair(gfp_t gfp)
+{
+	struct page *page;
+	u64 t0;
+	int i;
+
+	preempt_disable();
+	t0 = tsc();
+	for (i = 0; i < nr; i++) {
+		page = alloc_page(gfp);
+		if (!page)
+			break;
+		__free_page(page);
+	}
+	t0 = (tsc() - t0) / nr;
+	preempt_enable();
+	return i < nr ? 0 : t0;
+}
+
+static int run_memcg_cost(void)
+{
+	void **objs = vcalloc(nr, sizeof(*objs));
+	u64 *per_call[MEMCG_OPS] = {};
+	struct cgroup_subsys_state *css = NULL;
+	struct mem_cgroup *old;
+	struct cgroup *cgrp;
+	int r, i, op, ret = -ENOMEM;
+	u64 t0;
+
+	cgrp = cgroup_get_from_path(memcg_path);
+	if (IS_ERR(cgrp)) {
+		pr_info("PWBENCH memcg: no cgroup %s, charge paths not timed\n", memcg_path);
+		vfree(objs);
+		return 0;
+	}
+	css = cgroup_get_e_css(cgrp, &memory_cgrp_subsys);
+	cgroup_put(cgrp);
+	for (op = 0; op < MEMCG_OPS; op++)
+		per_call[op] = kcalloc(rounds, sizeof(u64), GFP_KERNEL);
+	if (!objs || !css || !per_call[MEMCG_OPS - 1])
+		goto out;
+	old = set_active_memcg(mem_cgroup_from_css(css));
+	for (r = 0; r < rounds; r++) {
+		preempt_disable();
+		t0 = tsc();
+		for (i = 0; i < nr; i++)
+			objs[i] = kmalloc(64, GFP_NOWAIT | __GFP_ACCOUNT);
+		per_call[0][r] = (tsc() - t0) / nr;
+		t0 = tsc();
+		for (i = 0; i < nr; i++)
+			kfree(objs[i]);
+		per_call[1][r] = (tsc() - t0) / nr;
+		preempt_enable();
+		per_call[2][r] = time_page_pair(GFP_NOWAIT);
+		per_call[3][r] = time_page_pair(GFP_NOWAIT | __GFP_ACCOUNT);
+		cond_resched();
+	}
+	set_active_memcg(old);
+	for (op = 0; op < MEMCG_OPS; op++)
+		report(memcg_op[op], per_call[op], rounds);
+	ret = 0;
+out:
+	for (op = 0; op < MEMCG_OPS; op++)
+		kfree(per_call[op]);
+	if (css)
+		css_put(css);
+	vfree(objs);
+	return ret;
+}
+#else
+static int run_memcg_cost(void)
+{
+	return 0;
+}
+#endif
+
 /* test=wait: the owner's side, on @cpu */
 static u64 worst_call_ns, worst_gap_ns, calls;
 static DECLARE_COMPLETION(waited);
@@ -415,7 +512,7 @@ static int __init pw_bench_init(void)
 	if (nr < 1 || rounds < 1)
 		return -EINVAL;
 	if (!strcmp(test, "cost"))
-		ret = run_cost() ?: run_slab_cost();
+		ret = run_cost() ?: run_slab_cost() ?: run_memcg_cost();
 	else if (!strcmp(test, "wait"))
 		ret = run_wait();
 	else if (!strcmp(test, "irqwait"))

@@ -63,6 +63,15 @@ export BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 # LRU batch lock under i_pages (an expected report, see boot.sh).
 # pwtest=hang: the negative control of the hung-task detector, a test module's
 # init blocks past a short hung-task timeout.
+# pwtest=memcg: memcg's charge caches (guest/pwtest-memcg.c): a task fills an
+# isolated CPU's stocks for a cgroup and spins there while CPU 0 lowers the
+# cgroup's memory.max, writes memory.reclaim and removes it; pwmemcg= lists
+# the CPUs (1p: CPU 1 made an isolated partition at run time) and what each
+# must show: work (a nohz_full CPU the kernel still queues on), stranded
+# (a domain-isolated CPU skipped: charges left, the cgroup dying) or clean
+# (no work, nothing left, nothing dying).  MEMCG below: one boot per mode
+# with CPU 2 nohz_full only and CPU 3 isolcpus=domain only; the probe boots
+# add isolcpus=nohz (FORMS) and both together (ISOL).
 ISOL="isolcpus=nohz,domain,3 nohz_full=3"
 # Under TCG on a loaded host the clocksource watchdog may find the TSC
 # skewed, mark it unstable and switch clocksources with stop_machine(), which
@@ -75,6 +84,7 @@ FORMS=("nohz_full=3 $CLOCK" "isolcpus=nohz,3 $CLOCK" "isolcpus=domain,3 $CLOCK")
 # lockdep kernel the CPU stopper (migration/3) preempted it once in a slab
 # shrink round, which is not drain work and not the series' to remove.
 STRICT=pwprobe_strict=1
+MEMCG="isolcpus=domain,3 nohz_full=2 $CLOCK pwtest=memcg"
 NESTING="--expect-report=SOFTIRQ-safe.->.SOFTIRQ-unsafe"
 # Malformed and contradicting command lines: each must boot, warn
 # (pwwarn=, guest/init) and end in the documented mode.
@@ -128,10 +138,12 @@ boot_args() {
 		# (all forms, below)
 		for form in "${FORMS[@]}"; do
 			[ -z "$full" ] || echo "$form pwlocks=0 pwexpect=off pwtest=probe $ROUNDS_OFF"
-			echo "$form pwexpect=on pwtest=probe $ROUNDS"
+			echo "$form pwexpect=on pwtest=probe,memcg pwmemcg=3=clean $ROUNDS"
 		done
 		printf '%s\n' \
-			"$ISOL $CLOCK pwlocks=0 pwexpect=off pwtest=probe,probefifo,kselftest pwksft_expect=xfail $ROUNDS_OFF" \
+			"$MEMCG pwlocks=0 pwexpect=off pwmemcg=1p=stranded,2=work,3=stranded" \
+			"$MEMCG pwlocks=auto pwexpect=on pwmemcg=1p=clean,2=clean,3=clean" \
+			"$ISOL $CLOCK pwlocks=0 pwexpect=off pwtest=probe,probefifo,kselftest,memcg pwksft_expect=xfail pwmemcg=3=stranded $ROUNDS_OFF" \
 			"$ISOL $CLOCK pwlocks=auto pwexpect=on pwtest=probe,probefifo,kselftest,kunitmod,hotplug pwksft_expect=pass $ROUNDS" \
 			"pwlocks=0 $CLOCK pwexpect=off pwtest=isorace,partition pwisorace_expect=inside $ROUNDS_OFF" \
 			"pwlocks=auto $CLOCK pwexpect=off pwtest=isorace,partition $ROUNDS" \
@@ -140,12 +152,13 @@ boot_args() {
 			"${BUSTED[*]}" "$NESTING pwlocks=0 pwtest=nesting" "$NESTING pwlocks=1 pwtest=nesting" \
 			"${HANG[*]}" ;;
 	x86-lockdep-modules-nopw)
-		printf '%s\n' "pwexpect=none pwtest=workcount,hotplug" "$ISOL pwtest=smoke,probe $ROUNDS_OFF" ;;
+		printf '%s\n' "pwexpect=none pwtest=workcount,hotplug" \
+			"$ISOL pwtest=smoke,probe,memcg pwmemcg=3=stranded $ROUNDS_OFF" ;;
 	x86-pw-lockdep-modules-rt)
 		# Off on PREEMPT_RT is local_lock, as without the series: its
 		# probe control and KUnit run in make test-full
 		printf '%s\n' "pwlocks=bogus pwexpect=on pwwarn=malformed pwtest=none" \
-			"$ISOL pwlocks=1 pwexpect=on pwtest=smoke,probe,probefifo $ROUNDS" \
+			"$ISOL pwlocks=1 pwexpect=on pwtest=smoke,probe,probefifo,memcg pwmemcg=3=clean $ROUNDS" \
 			"pwlocks=auto pwexpect=off pwtest=isorace" \
 			"$ISOL pwexpect=on pwtest=kunitmod,torture,hotplug"
 		[ -z "$full" ] || printf '%s\n' \
