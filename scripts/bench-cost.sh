@@ -20,7 +20,8 @@
 . "$(dirname "$0")/lib.sh"
 
 repeat=${BENCH_REPEAT:-5}
-# BENCH_JUMPLABEL_ONLY=1: leave out the JUMP_LABEL=n kernels (three builds)
+# BENCH_JUMPLABEL_ONLY=1: leave out the JUMP_LABEL=n kernels (three builds);
+# BENCH_ICOUNT_ONLY=1: leave out the UML timings (three more)
 jls=("-jumplabel" "")
 [ "${BENCH_JUMPLABEL_ONLY:-0}" = 1 ] && jls=("-jumplabel")
 declare -A line runs
@@ -172,6 +173,8 @@ memcg_table() {
 }
 memcg_table "memcg charge paths, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=y:" \
 	base-jumplabel nopw-jumplabel off-jumplabel auto-hk-jumplabel auto-iso-jumplabel on-jumplabel
+
+[ "${BENCH_ICOUNT_ONLY:-0}" = 1 ] && exit 0
 
 # Natively: UML kernels, interleaved, the best of BENCH_REPEAT runs each.
 for k in base nopw pw; do
