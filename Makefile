@@ -6,7 +6,7 @@ V ?= x86-pw
 ARGS ?=
 ARCH ?= um
 
-.PHONY: demo test test-full torture census setup reapply export build boot kunit checkpatch series bisect w1 bench bench-cost bench-drain bench-wait cost
+.PHONY: demo test test-full torture census setup reapply export build boot kunit checkpatch series bisect w1 bench bench-cost bench-drain bench-wait bench-memcg cost
 
 demo:		## build the patched kernel, boot it with an isolated CPU, summarise
 	scripts/demo.sh
@@ -39,12 +39,14 @@ bisect: setup	## every patch builds on its own
 	scripts/build-each.sh $(V)
 w1: setup	## W=1 on the C files the series touches: make w1 V=x86-pw
 	scripts/build.sh $(V) && scripts/build-w1.sh $(V)
-bench: bench-cost bench-drain bench-wait	## all benchmarks below
+bench: bench-cost bench-drain bench-wait bench-memcg	## all benchmarks below
 bench-cost: setup	## owner-side cost: base, PWLOCKS=n, off, on (icount and UML)
 	scripts/bench-cost.sh
 bench-drain: setup	## lru_add_drain_all() cost, off vs on, 2..16 CPUs
 	scripts/bench-drain.sh
 bench-wait: setup	## what the task on an isolated CPU waits for, off vs on
 	scripts/bench-wait.sh
+bench-memcg: setup	## memcg's charge paths: base, PWLOCKS=n, off, auto, on (icount)
+	scripts/bench-memcg.sh
 cost: setup	## disassembly of the owner-CPU fast path: PWLOCKS=n vs y
 	scripts/cost-disasm.sh

@@ -29,8 +29,10 @@
  * pays if its sheaves are left unused, the alternative to flushing them from
  * another CPU.
  *
- * test=cost also times memcg's charge fast paths, when the memory cgroup
- * @memcg (default /pwbench, made by the guest) exists: kmalloc(64) and
+ * test=memcg times memcg's charge fast paths (kernels with MEMCG, which
+ * test=cost does not run on: a module cannot charge the folios it puts on
+ * the LRU), charging the memory cgroup @memcg (default /pwbench, made by
+ * the guest): kmalloc(64) and
  * kfree() with __GFP_ACCOUNT charged to it (the object stock's consume and
  * refill, the page stock behind it every page's worth), and a page
  * allocated and freed with and without __GFP_ACCOUNT (the page stock's
@@ -318,9 +320,9 @@ static int run_memcg_cost(void)
 
 	cgrp = cgroup_get_from_path(memcg_path);
 	if (IS_ERR(cgrp)) {
-		pr_info("PWBENCH memcg: no cgroup %s, charge paths not timed\n", memcg_path);
+		pr_err("pw_bench: no cgroup %s\n", memcg_path);
 		vfree(objs);
-		return 0;
+		return PTR_ERR(cgrp);
 	}
 	css = cgroup_get_e_css(cgrp, &memory_cgrp_subsys);
 	cgroup_put(cgrp);
@@ -359,7 +361,7 @@ out:
 #else
 static int run_memcg_cost(void)
 {
-	return 0;
+	return -EINVAL;	/* no memory cgroups */
 }
 #endif
 
@@ -512,7 +514,9 @@ static int __init pw_bench_init(void)
 	if (nr < 1 || rounds < 1)
 		return -EINVAL;
 	if (!strcmp(test, "cost"))
-		ret = run_cost() ?: run_slab_cost() ?: run_memcg_cost();
+		ret = run_cost() ?: run_slab_cost();
+	else if (!strcmp(test, "memcg"))
+		ret = run_memcg_cost();
 	else if (!strcmp(test, "wait"))
 		ret = run_wait();
 	else if (!strcmp(test, "irqwait"))

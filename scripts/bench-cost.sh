@@ -148,32 +148,6 @@ slab_table "Slab, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=
 	slab_table "Slab, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=n:" \
 		base nopw off auto-hk auto-iso on
 
-# memcg's charge paths (x86_64 only: the UML guests have no MEMCG): kmalloc
-# and kfree charged to a memory cgroup (the object stock), a page allocated
-# and freed without and with __GFP_ACCOUNT (the page stock): per call, min.
-MEMCG_OPS="memcg_kmalloc memcg_kfree page_pair memcg_page_pair"
-memcg_table() {
-	local title=$1; shift
-	local k op v b
-	declare -A base
-	echo
-	echo "$title"
-	printf '  %-20s' kernel
-	for op in $MEMCG_OPS; do printf ' %16s' "$op"; done
-	echo
-	for k in "$@"; do
-		printf '  %-20s' "$k"
-		for op in $MEMCG_OPS; do
-			v=$(field "$op" min "${line[$k]}")
-			b=${base[$op]:=$v}
-			printf ' %8s x%-6s' "$v" "$(echo "scale=3; $v / $b" | bc)"
-		done
-		echo
-	done
-}
-memcg_table "memcg charge paths, x86_64, QEMU -icount (instructions per call, min), JUMP_LABEL=y:" \
-	base-jumplabel nopw-jumplabel off-jumplabel auto-hk-jumplabel auto-iso-jumplabel on-jumplabel
-
 [ "${BENCH_ICOUNT_ONLY:-0}" = 1 ] && exit 0
 
 # Natively: UML kernels, interleaved, the best of BENCH_REPEAT runs each.
