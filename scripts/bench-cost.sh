@@ -26,19 +26,6 @@ jls=("-jumplabel" "")
 [ "${BENCH_JUMPLABEL_ONLY:-0}" = 1 ] && jls=("-jumplabel")
 declare -A line runs
 
-# One icount boot: the PWBENCH lines of VARIANT booted with ARGS, on one CPU
-# (ICOUNT_SMP=2 for the isolated CPU's column: CPU 0 idles meanwhile).
-icount_run() {
-	local variant=$1; shift
-	local args="pwtest=bench${*:+ $*}"
-	# shellcheck disable=SC2086
-	BOOT_ACCEL=tcg,thread=single BOOT_QEMU_ARGS="-icount shift=0,sleep=off" \
-		BOOT_SMP=${ICOUNT_SMP:-1} \
-		"$REPO/scripts/boot.sh" "$variant" $args >&2 || die "boot $variant $args failed"
-	# shellcheck disable=SC2086
-	grep -h '^PWBENCH' "$(boot_log "$variant" $args)" | tr -d '\r'
-}
-
 # One native UML run: the PWBENCH lines of VARIANT booted with ARGS.  The
 # benchmark is built into these kernels (build_um) and runs as an initcall;
 # without an init the kernel then stops.

@@ -20,24 +20,13 @@ declare -A line
 for k in base nopw pw; do
 	"$REPO/scripts/build-bench.sh" "x86-$k-bench-jumplabel-memcg" >&2
 done
-# One icount boot: the PWBENCH lines of VARIANT booted with ARGS
-icount_run() {
-	local variant=$1; shift
-	local args="pwtest=bench pwbench_test=memcg${*:+ $*}"
-	# shellcheck disable=SC2086
-	BOOT_ACCEL=tcg,thread=single BOOT_QEMU_ARGS="-icount shift=0,sleep=off" \
-		BOOT_SMP=${ICOUNT_SMP:-1} \
-		"$REPO/scripts/boot.sh" "$variant" $args >&2 || die "boot $variant $args failed"
-	# shellcheck disable=SC2086
-	grep -h '^PWBENCH' "$(boot_log "$variant" $args)" | tr -d '\r'
-}
-line[base]=$(icount_run x86-base-bench-jumplabel-memcg)
-line[nopw]=$(icount_run x86-nopw-bench-jumplabel-memcg)
-line[off]=$(icount_run x86-pw-bench-jumplabel-memcg pwlocks=0)
-line[auto-hk]=$(ICOUNT_SMP=2 icount_run x86-pw-bench-jumplabel-memcg pwlocks=auto isolcpus=1)
-line[auto-iso]=$(ICOUNT_SMP=2 icount_run x86-pw-bench-jumplabel-memcg pwlocks=auto isolcpus=1 \
+line[base]=$(icount_run x86-base-bench-jumplabel-memcg pwbench_test=memcg)
+line[nopw]=$(icount_run x86-nopw-bench-jumplabel-memcg pwbench_test=memcg)
+line[off]=$(icount_run x86-pw-bench-jumplabel-memcg pwbench_test=memcg pwlocks=0)
+line[auto-hk]=$(ICOUNT_SMP=2 icount_run x86-pw-bench-jumplabel-memcg pwbench_test=memcg pwlocks=auto isolcpus=1)
+line[auto-iso]=$(ICOUNT_SMP=2 icount_run x86-pw-bench-jumplabel-memcg pwbench_test=memcg pwlocks=auto isolcpus=1 \
 		 pwbench_cpu=1)
-line[on]=$(icount_run x86-pw-bench-jumplabel-memcg pwlocks=1)
+line[on]=$(icount_run x86-pw-bench-jumplabel-memcg pwbench_test=memcg pwlocks=1)
 
 field() { sed -n "s/.*op=$1 .* $2=\([0-9]*\).*/\1/p" <<< "$3"; }
 OPS="memcg_kmalloc memcg_kfree page_pair memcg_page_pair"

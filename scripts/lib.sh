@@ -39,6 +39,20 @@ boot_log() {
 	echo "$BUILD/logs/$variant/$(echo "${*:-default}" | tr -c 'A-Za-z0-9=,.\n-' _).log"
 }
 
+# icount_run VARIANT ARGS...: one benchmark boot under QEMU -icount (the
+# guest TSC counts instructions, exactly), on one CPU (ICOUNT_SMP=2 for an
+# isolated CPU's column: CPU 0 idles meanwhile); prints its PWBENCH lines.
+icount_run() {
+	local variant=$1; shift
+	local args="pwtest=bench${*:+ $*}"
+	# shellcheck disable=SC2086
+	BOOT_ACCEL=tcg,thread=single BOOT_QEMU_ARGS="-icount shift=0,sleep=off" \
+		BOOT_SMP=${ICOUNT_SMP:-1} \
+		"$REPO/scripts/boot.sh" "$variant" $args >&2 || die "boot $variant $args failed"
+	# shellcheck disable=SC2086
+	grep -h '^PWBENCH' "$(boot_log "$variant" $args)" | tr -d '\r'
+}
+
 # Kernel make for an out-of-tree variant directory: GCC, or Debian's clang-19
 # and lld (LLVM=-19) for variants named with "clang".
 kmake() {
