@@ -326,9 +326,17 @@ static int run_memcg_cost(void)
 	}
 	css = cgroup_get_e_css(cgrp, &memory_cgrp_subsys);
 	cgroup_put(cgrp);
-	for (op = 0; op < MEMCG_OPS; op++)
+	if (!css || mem_cgroup_is_root(mem_cgroup_from_css(css))) {
+		pr_err("pw_bench: %s has no memory controller of its own\n", memcg_path);
+		ret = -EINVAL;
+		goto out;
+	}
+	for (op = 0; op < MEMCG_OPS; op++) {
 		per_call[op] = kcalloc(rounds, sizeof(u64), GFP_KERNEL);
-	if (!objs || !css || !per_call[MEMCG_OPS - 1])
+		if (!per_call[op])
+			goto out;
+	}
+	if (!objs)
 		goto out;
 	old = set_active_memcg(mem_cgroup_from_css(css));
 	for (r = 0; r < rounds; r++) {

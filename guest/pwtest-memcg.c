@@ -43,12 +43,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,22 +71,55 @@
  */
 #define STOCK_MIN	((BATCH - 8) * 4096L)
 
-/* state[0]: the parent's command, state[1]: the spinner's answer */
-enum { START, READY, TOUCH, TOUCHED, DONE, SPINNING, STOP };
+/*
+ * Shared with the spinner, one writer per slot: the parent's command and
+ * its sequence number, and the spinner's phase and the last sequence number
+ * it carried out (release and acquire, so that the command is seen with its
+ * number).
+ */
+enum { CMD, SEQ, PHASE, ACK, SLOTS };
+enum { TOUCH = 1, DONE, STOP };		/* commands */
+enum { READY = 1, SPINNING };		/* phases */
+#define WAIT_NS		(30 * 1000000000ull)	/* for the other side */
 
-static volatile int *state;
+static int *state;
 static pid_t child;
 
-/* Wait for state[@who] to become @what; in the parent, fail if the child exited */
-static void wait_for(int who, int what)
+static void put(int slot, int v)
 {
+	__atomic_store_n(&state[slot], v, __ATOMIC_RELEASE);
+}
+
+static int get(int slot)
+{
+	return __atomic_load_n(&state[slot], __ATOMIC_ACQUIRE);
+}
+
+/* The parent: have the spinner carry out @cmd */
+static void command(int cmd)
+{
+	put(CMD, cmd);
+	put(SEQ, state[SEQ] + 1);
+}
+
+/* Wait for state[@slot] to become @v; in the parent, fail if the child ended or stalls */
+static void wait_for(int slot, int v)
+{
+	uint64_t end = now_ns() + WAIT_NS;
 	unsigned long n = 0;
 
-	while (state[who] != what)
-		if (child && !(++n & 0xfffff) && waitpid(child, NULL, WNOHANG) == child) {
+	while (get(slot) != v) {
+		if (!child || ++n & 0xffff)
+			continue;
+		if (waitpid(child, NULL, WNOHANG) == child) {
 			printf("PWTEST: memcg: FAIL the task on the isolated CPU exited\n");
 			exit(1);
 		}
+		if (now_ns() > end) {
+			printf("PWTEST: memcg: FAIL the task on the isolated CPU did not answer\n");
+			exit(1);
+		}
+	}
 }
 
 static long read_long(const char *path, const char *key)
@@ -109,6 +144,17 @@ static long read_long(const char *path, const char *key)
 	return v;
 }
 
+/* The first line of @path, without its newline */
+static void read_line(const char *path, char *buf, int size)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(buf, size, f))
+		die(path);
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+}
+
 static const char *const memcg_drain[] = {
 	"drain_local_memcg_stock", "drain_local_obj_stock", NULL
 };
@@ -127,10 +173,12 @@ static void join(const char *cgroup)
  */
 static void spinner(int cpu, const char *pwm)
 {
-	int fds[PIPES][2], i;
+	int fds[PIPES][2], i, seq;
 	char buf[4096], path[64];
 	char *mem, *probe;
 
+	/* Never outlive the test */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* joined first: a partition's CPU is not in the root's cpuset */
 	snprintf(path, sizeof(path), "%s/c", pwm);
 	join(path);
@@ -152,22 +200,23 @@ static void spinner(int cpu, const char *pwm)
 		close(fds[i][1]);
 	}
 	probe[0] = 1;	/* its page tables */
-	state[1] = READY;
-	for (i = 1; i < PROBES; i++) {
-		while (state[0] != TOUCH && state[0] != DONE)
+	put(PHASE, READY);
+	for (seq = 0, i = 1;; ) {
+		while (get(SEQ) == seq)
 			;
-		if (state[0] == DONE)
+		seq = get(SEQ);
+		if (state[CMD] == DONE)
 			break;
-		probe[i * 4096] = 1;
-		state[0] = START;
-		state[1] = TOUCHED;
+		if (i < PROBES)
+			probe[i++ * 4096] = 1;
+		put(ACK, seq);
 	}
-	wait_for(0, DONE);
 	snprintf(path, sizeof(path), "%s/s", pwm);
 	join(path);
 	munmap(probe, PROBES * 4096);
-	state[1] = SPINNING;
-	wait_for(0, STOP);
+	put(PHASE, SPINNING);
+	while (get(SEQ) == seq)
+		;
 	exit(0);
 }
 
@@ -181,9 +230,8 @@ static int fill_stock(const char *current)
 	int i;
 
 	for (i = 1; i < PROBES; i++) {
-		state[1] = START;
-		state[0] = TOUCH;
-		wait_for(1, TOUCHED);
+		command(TOUCH);
+		wait_for(ACK, state[SEQ]);
 		cur = read_long(current, NULL);
 		if (cur - prev >= BATCH * 4096)
 			return 1;
@@ -195,7 +243,7 @@ static int fill_stock(const char *current)
 /* One case: pwm<cpu> with c and s below it; 0 if it showed what it must */
 static int run_case(int cpu, int partition, const char *expect, int wait_ms)
 {
-	long before, after = -1, dying = -1;
+	long before, after, dying = -1;
 	char pwm[32], path[128], high[128], val[16];
 	int work, ms, filled, drained, fd, bad = 0;
 	pid_t pid;
@@ -209,6 +257,11 @@ static int run_case(int cpu, int partition, const char *expect, int wait_ms)
 		write_file(path, val);
 		snprintf(path, sizeof(path), "%s/cpuset.cpus.partition", pwm);
 		write_file(path, "isolated");
+		read_line(path, val, sizeof(val));
+		if (strcmp(val, "isolated")) {
+			printf("PWTEST: memcg: FAIL pwm%d's partition is \"%s\"\n", cpu, val);
+			return 1;
+		}
 	}
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", pwm);
 	write_file(path, "+memory +cpuset");
@@ -219,23 +272,23 @@ static int run_case(int cpu, int partition, const char *expect, int wait_ms)
 	if (mkdir(path, 0755))
 		die(path);
 
-	state[0] = START;
-	state[1] = START;
+	memset(state, 0, SLOTS * sizeof(*state));
 	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (!pid)
 		spinner(cpu, pwm);
 	child = pid;
-	wait_for(1, READY);
+	wait_for(PHASE, READY);
 	snprintf(path, sizeof(path), "%s/c/memory.current", pwm);
 	filled = fill_stock(path);
-	state[0] = DONE;
-	wait_for(1, SPINNING);
+	command(DONE);
+	wait_for(PHASE, SPINNING);
 	usleep(100000);
 	trace_work_items(cpu, memcg_drain);
 
 	before = read_long(path, NULL);
+	after = before;
 	snprintf(high, sizeof(high), "%s/c/memory.high", pwm);
 	for (ms = 0; ms < wait_ms; ms += 10) {
 		/*
@@ -251,7 +304,11 @@ static int run_case(int cpu, int partition, const char *expect, int wait_ms)
 		if (before - after >= STOCK_MIN)
 			break;
 	}
-	/* EAGAIN when there is nothing left to reclaim: not judged */
+	/*
+	 * Proactive reclaim, the third of the cgroup's entry points: any drain
+	 * work it brings to CPU @cpu counts with the rest.  EAGAIN when there
+	 * is nothing left to reclaim.
+	 */
 	snprintf(path, sizeof(path), "%s/c/memory.reclaim", pwm);
 	fd = open(path, O_WRONLY);
 	if (fd < 0 || (write(fd, "1M", 2) < 0 && errno != EAGAIN))
@@ -269,9 +326,17 @@ static int run_case(int cpu, int partition, const char *expect, int wait_ms)
 		usleep(10000);
 	}
 	work = trace_work_items(cpu, memcg_drain);
-	state[0] = STOP;
+	command(STOP);
 	waitpid(pid, NULL, 0);
 	child = 0;
+	/* Leave the CPU as it was: s, the partition and pwmN go */
+	snprintf(path, sizeof(path), "%s/s", pwm);
+	rmdir(path);
+	if (partition) {
+		snprintf(path, sizeof(path), "%s/cpuset.cpus.partition", pwm);
+		write_file(path, "member");
+	}
+	rmdir(pwm);
 
 	printf("MEMCG cpu=%d%s drain_work=%d current_before=%ld current_after=%ld dying=%ld expect=%s\n",
 	       cpu, partition ? " partition" : "", work, before, after, dying, expect);
@@ -311,15 +376,19 @@ int main(void)
 	const char *cases = getenv("pwmemcg") ? getenv("pwmemcg") : "3=clean";
 	int wait_ms = getenv("pwmemcg_wait_ms") ? atoi(getenv("pwmemcg_wait_ms")) : 3000;
 	char mode[16], *list, *c, *save;
-	int bad = 0;
+	int bad = 0, nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
+	if (wait_ms < 100) {
+		printf("PWTEST: memcg: FAIL pwmemcg_wait_ms=%d: at least 100 ms\n", wait_ms);
+		return 1;
+	}
 	read_pwlocks_mode(mode, sizeof(mode));
 	printf("PWTEST: memcg: PW locks %s, cases %s\n", mode, cases);
 	mkdir(CG, 0755);
 	if (mount("cgroup2", CG, "cgroup2", 0, NULL) && errno != EBUSY)
 		die("mount cgroup2");
 	write_file(CG "/cgroup.subtree_control", "+memory +cpuset");
-	state = mmap(NULL, sizeof(*state), PROT_READ | PROT_WRITE,
+	state = mmap(NULL, SLOTS * sizeof(*state), PROT_READ | PROT_WRITE,
 		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (state == MAP_FAILED)
 		die("mmap state");
@@ -332,8 +401,9 @@ int main(void)
 		char *eq = strchr(c, '=');
 		int cpu = atoi(c);
 
-		if (!eq) {
-			printf("PWTEST: memcg: FAIL malformed case %s (CPU[p]=EXPECT)\n", c);
+		if (!eq || cpu < 1 || cpu >= nr_cpus) {
+			printf("PWTEST: memcg: FAIL malformed case %s (CPU[p]=EXPECT, CPU 1..%d)\n",
+			       c, nr_cpus - 1);
 			bad = 1;
 			continue;
 		}

@@ -65,7 +65,7 @@ export BOOT_TIMEOUT=${BOOT_TIMEOUT:-600}
 # init blocks past a short hung-task timeout.
 # pwtest=memcg: memcg's charge caches (guest/pwtest-memcg.c): a task fills an
 # isolated CPU's stocks for a cgroup and spins there while CPU 0 lowers the
-# cgroup's memory.max, writes memory.reclaim and removes it; pwmemcg= lists
+# cgroup's memory.high, writes memory.reclaim and removes it; pwmemcg= lists
 # the CPUs (1p: CPU 1 made an isolated partition at run time) and what each
 # must show: work (a nohz_full CPU the kernel still queues on), stranded
 # (a domain-isolated CPU skipped: charges left, the cgroup dying) or clean
@@ -147,7 +147,7 @@ boot_args() {
 			"$MEMCG pwlocks=0 pwexpect=off pwmemcg=1p=stranded,2=work,3=stranded $MEMCG_WAIT" \
 			"$MEMCG pwlocks=auto pwexpect=on pwmemcg=1p=clean,2=clean,3=clean" \
 			"$ISOL $CLOCK pwlocks=0 pwexpect=off pwtest=probe,probefifo,kselftest,memcg pwksft_expect=xfail pwmemcg=3=stranded $MEMCG_WAIT $ROUNDS_OFF" \
-			"$ISOL $CLOCK pwlocks=auto pwexpect=on pwtest=probe,probefifo,kselftest,kunitmod,hotplug pwksft_expect=pass $ROUNDS" \
+			"$ISOL $CLOCK pwlocks=auto pwexpect=on pwtest=probe,probefifo,kselftest,kunitmod,hotplug,memcg pwksft_expect=pass pwmemcg=3=clean $ROUNDS" \
 			"pwlocks=0 $CLOCK pwexpect=off pwtest=isorace,partition pwisorace_expect=inside $ROUNDS_OFF" \
 			"pwlocks=auto $CLOCK pwexpect=off pwtest=isorace,partition $ROUNDS" \
 			"pwlocks=0 pwexpect=off pwtest=workcount,collapse,kunitmod,hotplug" \
@@ -157,7 +157,8 @@ boot_args() {
 		[ -z "$full" ] || echo "${HANG[*]}" ;;
 	x86-lockdep-modules-nopw)
 		printf '%s\n' "pwexpect=none pwtest=workcount,hotplug" \
-			"$ISOL pwtest=smoke,probe,memcg pwmemcg=3=stranded $MEMCG_WAIT $ROUNDS_OFF" ;;
+			"$ISOL pwtest=smoke,probe,memcg pwmemcg=3=stranded $MEMCG_WAIT $ROUNDS_OFF" \
+			"$MEMCG pwexpect=none pwmemcg=1p=stranded,2=work,3=stranded $MEMCG_WAIT" ;;
 	x86-pw-lockdep-modules-rt)
 		# Off on PREEMPT_RT is local_lock, as without the series: its
 		# probe control and KUnit run in make test-full
@@ -166,7 +167,7 @@ boot_args() {
 			"pwlocks=auto pwexpect=off pwtest=isorace" \
 			"$ISOL pwexpect=on pwtest=kunitmod,torture,hotplug"
 		[ -z "$full" ] || printf '%s\n' \
-			"$ISOL pwlocks=0 pwexpect=off pwtest=smoke,probe,probefifo $ROUNDS_OFF" \
+			"$ISOL pwlocks=0 pwexpect=off pwtest=smoke,probe,probefifo,memcg pwmemcg=3=stranded $MEMCG_WAIT $ROUNDS_OFF" \
 			"pwlocks=0 pwexpect=off pwtest=kunitmod,hotplug" ;;
 	x86-pw)
 		printf '%s\n' "pwexpect=off" "pwlocks=0 pwexpect=off" "pwlocks=1 pwexpect=on" \
